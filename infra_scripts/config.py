@@ -1,0 +1,83 @@
+"""One typed settings object, from defaults, ``RETAIL_KIT_*`` variables and explicit overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from infra_scripts.exceptions import ConfigError
+
+Target = Literal["local", "aws"]
+TARGETS: tuple[str, ...] = ("local", "aws")
+ENV_PREFIX = "RETAIL_KIT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how the kit runs.
+
+    Every field can be set with an environment variable ``RETAIL_KIT_<FIELD>``
+    (e.g. ``RETAIL_KIT_TARGET=aws``) or passed to :meth:`load`.
+    """
+
+    target: Target = "local"
+    region: str = "us-east-1"
+    stack_name: str = "retail-kit"
+    local_port: int = 4566
+    state_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".localcloud")
+    email: str = "owner@example.com"
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ConfigError(f"target must be one of {TARGETS}, got {self.target!r}")
+        if not _STACK_NAME.match(self.stack_name):
+            raise ConfigError(
+                f"stack_name {self.stack_name!r} must be 3-32 characters of lowercase "
+                "letters, digits and hyphens, starting with a letter"
+            )
+        if not 1 <= self.local_port <= 65535:
+            raise ConfigError(f"local_port must be 1-65535, got {self.local_port}")
+        if not re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", self.region):
+            raise ConfigError(f"region {self.region!r} does not look like an AWS region")
+
+    @property
+    def local_endpoint(self) -> str:
+        """The local cloud's endpoint URL (used only when ``target == 'local'``)."""
+        return f"http://127.0.0.1:{self.local_port}"
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``RETAIL_KIT_*`` from ``env`` (default ``os.environ``), then overrides.
+
+        Overrides whose value is ``None`` are ignored, so notebook parameters can
+        default to ``None`` and mean "use the environment".
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw not in (None, ""):
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        if "local_port" in values:
+            try:
+                values["local_port"] = int(values["local_port"])
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"local_port must be an integer, got {values['local_port']!r}"
+                ) from None
+        if "state_dir" in values:
+            values["state_dir"] = Path(values["state_dir"]).expanduser().resolve()
+        if "target" in values:
+            values["target"] = str(values["target"]).strip().lower()
+        return cls(**values)

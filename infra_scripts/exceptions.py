@@ -1,0 +1,27 @@
+"""The kit's error hierarchy: one base error, named errors that carry AWS's reason."""
+
+from __future__ import annotations
+
+
+class RetailKitError(Exception):
+    """Base class of every error the kit raises on purpose."""
+
+
+class ConfigError(RetailKitError):
+    """A setting is missing or has a value the kit cannot use."""
+
+
+class LocalCloudError(RetailKitError):
+    """The local cloud could not be started, reached or stopped."""
+
+
+class PortInUseError(LocalCloudError):
+    """The local cloud's port is taken by a process that is not the local cloud."""
+
+
+class MotoVersionError(LocalCloudError):
+    """The installed moto is not the version the local cloud's executors patch."""
+
+
+class WaitTimeoutError(RetailKitError):
+    """A wait passed its deadline before the awaited state was reached."""

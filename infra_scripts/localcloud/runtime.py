@@ -1,0 +1,40 @@
+"""What the executors inside the local-cloud server process share: port, folders, options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """Settings of one running local-cloud server, handed to every executor's ``install``."""
+
+    port: int
+    state_dir: Path
+    # Seconds that stand for one minute of a Glue job's Timeout (60 = faithful; tests shrink it).
+    glue_minute_seconds: float = 60.0
+    started_at: float = field(default=0.0)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.state_dir / "work"
+
+    def child_environment(self, region: str) -> dict[str, str]:
+        """Environment for a process the local cloud runs (Lambda handler, Glue script)."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+        }

@@ -1,0 +1,126 @@
+"""The local-cloud server process: moto's control plane plus the kit's executors.
+
+Run as ``python -m infra_scripts.localcloud.server --port P --state-dir D``; the
+operator-side :mod:`infra_scripts.localcloud.process` starts and stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
+from infra_scripts.localcloud.runtime import ServerContext
+
+HEALTH_PATH = "/_localcloud/health"
+SERVICE_NAME = "retail-kit-local-cloud"
+# One module per emulated service; each has ``install(ctx)``.
+EXECUTORS: tuple[str, ...] = (
+    "lambda_executor",
+    "glue_executor",
+    "stepfunctions_executor",
+    "eventbridge_targets",
+    "sns_outbox",
+    "redshift_serverless",
+)
+
+log = logging.getLogger("localcloud")
+
+
+def install_executors(ctx: ServerContext) -> None:
+    """Configure moto and apply every executor's patches (before the first request)."""
+    check_moto_version()
+    os.environ["MOTO_PORT"] = str(ctx.port)  # the Step Functions interpreter calls back here
+    os.environ.setdefault("MOTO_CALL_RESET_API", "false")
+    from moto.core.config import default_user_config
+
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    default_user_config["lambda"]["use_docker"] = False
+    for name in EXECUTORS:
+        module = importlib.import_module(f"infra_scripts.localcloud.{name}")
+        module.install(ctx)
+
+
+class HealthMiddleware:
+    """Answers the kit's health probe; passes every other request to moto."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], ctx: ServerContext) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            body = json.dumps(
+                {
+                    "status": "running",
+                    "service": SERVICE_NAME,
+                    "moto_version": MOTO_VERSION,
+                    "pid": os.getpid(),
+                    "port": self.ctx.port,
+                    "state_dir": str(self.ctx.state_dir),
+                    "started_at": self.ctx.started_at,
+                }
+            ).encode()
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return self.app(environ, start_response)
+
+
+def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
+    """moto's dispatcher application behind the health middleware."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return HealthMiddleware(DomainDispatcherApplication(create_backend_app), ctx)
+
+
+def serve(ctx: ServerContext) -> None:
+    """Install the executors and serve on 127.0.0.1 until terminated."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    install_executors(ctx)
+    app = build_app(ctx)
+    server = make_server("127.0.0.1", ctx.port, app, threaded=True, request_handler=MotoRequestHandler)
+    log.info("local cloud (moto %s) listening on %s, pid %s", MOTO_VERSION, ctx.endpoint, os.getpid())
+    server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the local cloud in the foreground.")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--state-dir", type=Path, default=Path(".localcloud"))
+    parser.add_argument(
+        "--glue-minute-seconds",
+        type=float,
+        default=60.0,
+        help="seconds that count as one minute of a Glue job Timeout (tests shrink it)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    state_dir = args.state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    ctx = ServerContext(
+        port=args.port,
+        state_dir=state_dir,
+        glue_minute_seconds=args.glue_minute_seconds,
+        started_at=time.time(),
+    )
+    serve(ctx)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
