@@ -17,7 +17,7 @@ from typing import Any
 
 from infra_scripts.config import PROJECT_ROOT, Settings
 from infra_scripts.exceptions import LocalCloudError, PortInUseError
-from infra_scripts.localcloud.server import HEALTH_PATH, SERVICE_NAME
+from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME
 
 START_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 10.0

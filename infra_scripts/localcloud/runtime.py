@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+HEALTH_PATH = "/_localcloud/health"
+SERVICE_NAME = "retail-kit-local-cloud"
+
 
 @dataclass(frozen=True)
 class ServerContext:

@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
-from infra_scripts.localcloud.runtime import ServerContext
-
-HEALTH_PATH = "/_localcloud/health"
-SERVICE_NAME = "retail-kit-local-cloud"
+from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME, ServerContext
 # One module per emulated service; each has ``install(ctx)``.
 EXECUTORS: tuple[str, ...] = (
     "lambda_executor",
@@ -43,7 +40,6 @@ def install_executors(ctx: ServerContext) -> None:
     from moto.core.config import default_user_config
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
-    default_user_config["lambda"]["use_docker"] = False
     for name in EXECUTORS:
         module = importlib.import_module(f"infra_scripts.localcloud.{name}")
         module.install(ctx)

@@ -1,7 +1,75 @@
-"""Placeholder."""
+"""Step Functions: moto's ASL interpreter, switched on, with its 5.2.5 bugs fixed.
 
+- ``.sync`` integrations (e.g. ``glue:startJobRun.sync``) crashed with "'NoneType' object
+  has no attribute 'interrupt_all'": the callback endpoint is only created for
+  ``.waitForTaskToken``, yet always interrupted.
+- A task result holding timestamps (any ``aws-sdk`` call such as ``s3:copyObject``, the
+  Glue job run of a ``.sync``) made DescribeExecution fail ("datetime is not JSON
+  serializable"): results are now normalised to JSON as AWS does, timestamps as ISO text.
+- ``aws-sdk:redshiftdata`` was an unknown service name (boto3 calls it ``redshift-data``).
+- ``.sync`` polling every 0.5 s is shortened so local executions finish promptly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import textwrap
+from typing import Any
+
+from infra_scripts.exceptions import MotoVersionError
+from infra_scripts.localcloud.patching import MOTO_VERSION, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
+
+SYNC_POLL_S = 0.05
+_BUGGY_LINE = "callback_endpoint.interrupt_all()"
+_FIXED_LINE = "if callback_endpoint is not None: callback_endpoint.interrupt_all()"
+_SDK_SERVICE_NAMES = {"redshiftdata": "redshift-data", "redshiftserverless": "redshift-serverless"}
+
+
+def _fix_sync_callback(callback_module: Any) -> None:
+    """Recompile ``_eval_integration_pattern`` with the None-guard on ``interrupt_all``."""
+    cls = require(callback_module, "StateTaskServiceCallback")
+    method = require(cls, "_eval_integration_pattern")
+    source = textwrap.dedent(inspect.getsource(method))
+    if source.count(_BUGGY_LINE) != 1:
+        raise MotoVersionError(
+            "moto internals changed: StateTaskServiceCallback._eval_integration_pattern no "
+            f"longer has the line the local cloud fixes; it needs moto=={MOTO_VERSION}"
+        )
+    namespace: dict[str, Any] = {}
+    code = compile(source.replace(_BUGGY_LINE, _FIXED_LINE), inspect.getsourcefile(method), "exec")
+    exec(code, vars(callback_module), namespace)  # noqa: S102 - moto's own source, one line changed
+    replace(cls, "_eval_integration_pattern", namespace["_eval_integration_pattern"])
+
+
+def _to_json_value(value: Any, encode: Any) -> Any:
+    """``value`` as it reads after a JSON round trip (timestamps become ISO-8601 text)."""
+    return json.loads(encode(value))
 
 
 def install(ctx: ServerContext) -> None:
-    """Not implemented yet."""
+    """Patch moto's Step Functions interpreter (execution itself is switched on by the server)."""
+    del ctx
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service,
+        state_task_service_callback,
+    )
+    from moto.stepfunctions.parser.asl.utils import encoding
+
+    _fix_sync_callback(state_task_service_callback)
+    require(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK")
+    state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK = SYNC_POLL_S
+
+    service_cls = require(state_task_service, "StateTaskService")
+    original_after = require(service_cls, "_after_eval_execution")
+    to_json_str = require(encoding, "to_json_str")
+
+    def after_eval_execution(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        if env.stack:
+            env.stack[-1] = _to_json_value(env.stack[-1], to_json_str)
+        original_after(self, env, *args, **kwargs)
+
+    replace(service_cls, "_after_eval_execution", after_eval_execution)
+    overrides = require(service_cls, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES")
+    overrides.update(_SDK_SERVICE_NAMES)

@@ -1,0 +1,56 @@
+# Retail Pipeline Kit — `make` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint format lab local-start local-stop local-status bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the kit (quick when already up to date)
+
+demo: setup ## start the local cloud and run the end-to-end smoke (upload → state machine → mail)
+	$(BIN)/retailkit demo
+
+test: setup ## lint, then run every test (unit + local cloud) — what CI runs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup ## ruff format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lab: setup ## open JupyterLab on the notebooks (starts the local cloud first)
+	$(BIN)/retailkit local start
+	$(BIN)/jupyter lab notebooks/
+
+local-start: setup ## start the local cloud in the background (port 4566)
+	$(BIN)/retailkit local start
+
+local-stop: setup ## stop the local cloud
+	$(BIN)/retailkit local stop
+
+local-status: setup ## is the local cloud running? (health, port, moto version)
+	$(BIN)/retailkit local status
+
+bench: setup ## benchmarks: local cloud start, Lambda invoke, Glue run, S3 → execution
+	$(BIN)/python bench/bench_localcloud.py
+
+clean: ## stop the local cloud and remove .venv, caches and local state
+	-test -x $(BIN)/retailkit && $(BIN)/retailkit local stop
+	rm -rf $(VENV) .localcloud .pytest_cache .ruff_cache *.egg-info
