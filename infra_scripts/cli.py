@@ -160,9 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("-n", "--lines", type=int, default=50, help="how many lines (default 50)")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.set_defaults(func=_local_logs)
-    outbox = local_cmds.add_parser(
-        "outbox", help="list the e-mails SNS sent (newest first)"
-    )
+    outbox = local_cmds.add_parser("outbox", help="list the e-mails SNS sent (newest first)")
     outbox.add_argument("-n", "--limit", type=int, default=20, help="at most this many (20)")
     outbox.add_argument("--to", help="only mails to this address")
     outbox.add_argument("--body", action="store_true", help="print each mail's body too")

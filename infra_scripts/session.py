@@ -14,7 +14,7 @@ from infra_scripts.config import Settings
 LOCAL_PROFILE = "retailkit-local"
 # Dummy credentials for the local cloud; moto accepts any.
 LOCAL_ACCESS_KEY = "testing"
-LOCAL_SECRET_KEY = "testing"  # noqa: S105 - not a secret, the local cloud accepts anything
+LOCAL_SECRET_KEY = "testing"
 
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
 
@@ -24,7 +24,8 @@ def make_session(settings: Settings) -> boto3.Session:
 
     ``local``: every client and awswrangler call goes to the local cloud, through the
     standard ``endpoint_url`` setting of a shared-config profile (the file twin of
-    ``AWS_ENDPOINT_URL``) with dummy credentials. ``aws``: the normal credential chain, no endpoint set.
+    ``AWS_ENDPOINT_URL``) with dummy credentials.
+    ``aws``: the normal credential chain; no endpoint is ever set.
     """
     if settings.target == "aws":
         return boto3.Session(region_name=settings.region)

@@ -24,17 +24,17 @@ from infra_scripts.localcloud import process
 from infra_scripts.localcloud.outbox import list_mail
 from infra_scripts.session import make_session
 
-LAMBDA_CODE = '''
+LAMBDA_CODE = """
 def handler(event, context):
     obj = event["detail"]["object"]
     print(f"checking {obj['key']} ({obj['size']} bytes)")
     return {"key": obj["key"], "size": obj["size"], "valid": obj["size"] > 0}
-'''
-GLUE_SCRIPT = '''
+"""
+GLUE_SCRIPT = """
 import sys
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 print(f"job {args['--JOB_NAME']} run {args['--JOB_RUN_ID']} converting {args['--source_key']}")
-'''
+"""
 
 
 def _definition(function: str, job: str, topic_arn: str) -> dict[str, Any]:

@@ -158,7 +158,7 @@ class LambdaRuntime:
         code_dir = self._code_dir(fn)
         read_fd, write_fd = os.pipe()
         try:
-            proc = subprocess.Popen(  # noqa: S603 - our own worker script
+            proc = subprocess.Popen(
                 [sys.executable, "-P", str(WORKER_SCRIPT), str(write_fd)],
                 stdin=subprocess.PIPE,
                 cwd=code_dir,
@@ -324,8 +324,13 @@ def install(ctx: ServerContext) -> None:
         result = runtime.invoke(self, event if isinstance(event, str) else json.dumps(event or {}))
         return result.payload.decode(), result.function_error is not None, result.logs
 
+    def no_docker(self: Any) -> Any:
+        raise AttributeError("the local cloud runs Lambda functions without Docker")
+
     replace(LambdaFunction, "invoke", invoke)
     replace(LambdaFunction, "_invoke_lambda", invoke_lambda)
+    # moto's /moto-api/data.json reads every attribute; this one tried to reach Docker.
+    replace(LambdaFunction, "docker_client", property(no_docker))
     import atexit
 
     atexit.register(runtime.shutdown)

@@ -72,7 +72,7 @@ def _load_handler(spec: str) -> Any:
         raise _InitError(
             "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - the handler's own init code failed
+    except Exception as exc:
         raise _InitError(
             "Runtime.UserCodeSyntaxError" if isinstance(exc, SyntaxError) else type(exc).__name__,
             str(exc),
@@ -103,7 +103,7 @@ def _invoke(handler: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bool
             f"exit status {exc.code if isinstance(exc.code, int) else 1}"
         )
         return {"error": _error("Runtime.ExitError", message)}, False
-    except Exception as exc:  # noqa: BLE001 - reported to the caller like AWS does
+    except Exception as exc:
         stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
         payload = _error(type(exc).__name__, str(exc), stack)
         payload["requestId"] = request["request_id"]

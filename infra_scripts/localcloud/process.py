@@ -56,7 +56,7 @@ def probe(port: int, timeout: float = 0.5) -> dict[str, Any] | None:
     """The health document of the local cloud on ``port``, or None if none answers."""
     url = f"http://127.0.0.1:{port}{HEALTH_PATH}"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             doc = json.loads(resp.read())
     except (OSError, ValueError, urllib.error.URLError):
         return None
@@ -160,7 +160,7 @@ def start(
         *extra_args,
     ]
     with open(log_file(settings), "ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=log,

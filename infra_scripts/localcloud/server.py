@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import logging
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from botocore.model import OperationNotFoundError
 
 from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
 from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME, ServerContext
+
 # One module per emulated service; each has ``install(ctx)``.
 EXECUTORS: tuple[str, ...] = (
     "lambda_executor",
@@ -73,11 +79,99 @@ class HealthMiddleware:
         return self.app(environ, start_response)
 
 
+class AwsErrorMiddleware:
+    """Turns what moto fails on (bad JSON, unknown operations, crashes) into AWS-shaped errors.
+
+    Without it such requests get Werkzeug's HTML 500 page, which SDKs cannot parse.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    @staticmethod
+    def _is_json_protocol(environ: dict[str, Any]) -> bool:
+        return bool(environ.get("HTTP_X_AMZ_TARGET")) or "json" in environ.get("CONTENT_TYPE", "")
+
+    def _error(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        status: int,
+        code: str,
+        message: str,
+    ) -> list[bytes]:
+        request_id = str(uuid.uuid4())
+        if self._is_json_protocol(environ):
+            body = json.dumps({"__type": code, "message": message}).encode()
+            content_type = "application/x-amz-json-1.1"
+        else:
+            body = (
+                "<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error>"
+                f"<Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
+                f"<Message>{xml_escape(message)}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+            ).encode()
+            content_type = "text/xml"
+        reason = "Bad Request" if status < 500 else "Internal Server Error"
+        start_response(
+            f"{status} {reason}",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+                ("X-Amzn-ErrorType", code),
+                ("x-amzn-RequestId", request_id),
+            ],
+        )
+        return [body]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET") and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(raw)
+            try:
+                json.loads(raw or b"{}")
+            except ValueError as exc:
+                return self._error(
+                    environ,
+                    start_response,
+                    400,
+                    "SerializationException",
+                    f"Request body is not valid JSON: {exc}",
+                )
+        try:
+            return self.app(environ, start_response)
+        except (NotImplementedError, OperationNotFoundError, KeyError) as exc:
+            log.warning("unsupported request %s: %r", environ.get("PATH_INFO"), exc)
+            code = (
+                "UnknownOperationException" if self._is_json_protocol(environ) else "InvalidAction"
+            )
+            return self._error(
+                environ,
+                start_response,
+                400,
+                code,
+                f"The operation is not supported by the local cloud: {exc}",
+            )
+        except Exception as exc:
+            log.exception("request failed: %s", environ.get("PATH_INFO"))
+            return self._error(
+                environ,
+                start_response,
+                500,
+                "InternalFailure",
+                f"The local cloud failed on this request ({type(exc).__name__}: {exc}); "
+                "details in `retailkit local logs`",
+            )
+
+
 def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
-    """moto's dispatcher application behind the health middleware."""
+    """moto's dispatcher application behind the health and error middlewares."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    return HealthMiddleware(DomainDispatcherApplication(create_backend_app), ctx)
+    return HealthMiddleware(
+        AwsErrorMiddleware(DomainDispatcherApplication(create_backend_app)), ctx
+    )
 
 
 def serve(ctx: ServerContext) -> None:
@@ -87,8 +181,12 @@ def serve(ctx: ServerContext) -> None:
 
     install_executors(ctx)
     app = build_app(ctx)
-    server = make_server("127.0.0.1", ctx.port, app, threaded=True, request_handler=MotoRequestHandler)
-    log.info("local cloud (moto %s) listening on %s, pid %s", MOTO_VERSION, ctx.endpoint, os.getpid())
+    server = make_server(
+        "127.0.0.1", ctx.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    log.info(
+        "local cloud (moto %s) listening on %s, pid %s", MOTO_VERSION, ctx.endpoint, os.getpid()
+    )
     server.serve_forever()
 
 
@@ -104,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     state_dir = args.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)

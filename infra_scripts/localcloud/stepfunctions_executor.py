@@ -7,6 +7,8 @@
   Glue job run of a ``.sync``) made DescribeExecution fail ("datetime is not JSON
   serializable"): results are now normalised to JSON as AWS does, timestamps as ISO text.
 - ``aws-sdk:redshiftdata`` was an unknown service name (boto3 calls it ``redshift-data``).
+- An execution started without a name was called "None" (AWS generates a UUID), and a
+  result that is a JSON string came back from DescribeExecution unencoded.
 - ``.sync`` polling every 0.5 s is shortened so local executions finish promptly.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import inspect
 import json
 import textwrap
+import uuid
 from typing import Any
 
 from infra_scripts.exceptions import MotoVersionError
@@ -39,7 +42,7 @@ def _fix_sync_callback(callback_module: Any) -> None:
         )
     namespace: dict[str, Any] = {}
     code = compile(source.replace(_BUGGY_LINE, _FIXED_LINE), inspect.getsourcefile(method), "exec")
-    exec(code, vars(callback_module), namespace)  # noqa: S102 - moto's own source, one line changed
+    exec(code, vars(callback_module), namespace)
     replace(cls, "_eval_integration_pattern", namespace["_eval_integration_pattern"])
 
 
@@ -73,3 +76,28 @@ def install(ctx: ServerContext) -> None:
     replace(service_cls, "_after_eval_execution", after_eval_execution)
     overrides = require(service_cls, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES")
     overrides.update(_SDK_SERVICE_NAMES)
+    _fix_execution_name_and_output(to_json_str)
+
+
+def _fix_execution_name_and_output(to_json_str: Any) -> None:
+    from moto.stepfunctions.parser.backend import execution as execution_module
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_start = require(StepFunctionsParserBackend, "start_execution")
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    replace(StepFunctionsParserBackend, "start_execution", start_execution)
+
+    communication = require(execution_module, "BaseExecutionWorkerCommunication")
+    original_reflect = require(communication, "_reflect_execution_status")
+
+    def reflect_execution_status(self: Any) -> None:
+        original_reflect(self)
+        if self.execution.output is not None:  # DescribeExecution returns it as JSON text
+            self.execution.output = to_json_str(self.execution.output, separators=(",", ":"))
+
+    replace(communication, "_reflect_execution_status", reflect_execution_status)

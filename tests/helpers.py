@@ -1,0 +1,77 @@
+"""Small helpers shared by the local-cloud tests (no assertions in here)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+
+T = TypeVar("T")
+
+
+def unique(prefix: str) -> str:
+    """A resource name no other test uses (the local cloud is shared by the session)."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def zip_code(files: dict[str, str]) -> bytes:
+    """A Lambda deployment zip holding ``files`` (name → source text)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buf.getvalue()
+
+
+def wait_until(
+    probe: Callable[[], T | None], deadline_s: float = 30.0, interval_s: float = 0.05
+) -> T:
+    """Call ``probe`` until it returns something truthy; fail after ``deadline_s``."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {deadline_s}s")
+        time.sleep(interval_s)
+
+
+def role_arn(session: boto3.Session, name: str = "kit-test-role") -> str:
+    """An IAM role ARN (created once) for functions, jobs and state machines."""
+    iam = session.client("iam")
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        doc = json.dumps({"Version": "2012-10-17", "Statement": []})
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc)["Role"]["Arn"]
+
+
+def create_function(
+    session: boto3.Session, name: str, source: str, **config: Any
+) -> dict[str, Any]:
+    """Create a Python Lambda function whose ``app.py`` is ``source``."""
+    return session.client("lambda").create_function(
+        FunctionName=name,
+        Runtime=config.pop("Runtime", "python3.11"),
+        Role=role_arn(session),
+        Handler=config.pop("Handler", "app.handler"),
+        Code={"ZipFile": zip_code({"app.py": source})},
+        **config,
+    )
+
+
+def log_messages(session: boto3.Session, group: str, stream: str | None = None) -> list[str]:
+    """Every message in a CloudWatch Logs group (optionally one stream), oldest first."""
+    logs = session.client("logs")
+    kwargs: dict[str, Any] = {"logGroupName": group}
+    if stream:
+        kwargs["logStreamNames"] = [stream]
+    events = logs.filter_log_events(**kwargs)["events"]
+    return [e["message"] for e in sorted(events, key=lambda e: e["timestamp"])]
