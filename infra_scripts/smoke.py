@@ -128,10 +128,8 @@ def deploy_smoke(session: boto3.Session, settings: Settings) -> dict[str, str]:
         "MaxCapacity": 0.0625,
         "ExecutionProperty": {"MaxConcurrentRuns": 5},
     }
-    if _exists(lambda: glue.get_job(JobName=name), "EntityNotFoundException"):
-        glue.update_job(JobName=name, JobUpdate=job)
-    else:
-        glue.create_job(Name=name, **job)
+    glue.delete_job(JobName=name)  # idempotent; moto 5.2.5 has no UpdateJob
+    glue.create_job(Name=name, **job)
     topic = sns.create_topic(Name=name)["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=settings.email)
     definition = json.dumps(_definition(name, name, topic))

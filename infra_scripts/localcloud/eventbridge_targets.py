@@ -65,18 +65,34 @@ def target_input(target: dict[str, Any], event: dict[str, Any], rule_name: str) 
     values["aws.events.rule-name"] = rule_name
     values["aws.events.event.ingestion-time"] = event.get("time")
 
+    template = transformer["InputTemplate"]
+    inside = _inside_string(template)
+
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values:
             return match.group(0)
         value = values[name]
-        # Inside quotes a string goes in bare; anywhere else the value goes in as JSON.
-        quoted = match.string[max(0, match.start() - 1) : match.start()] == '"'
-        if isinstance(value, str) and quoted:
-            return json.dumps(value)[1:-1]
+        # Inside a JSON string a string goes in bare; anywhere else the value goes in as JSON.
+        if inside[match.start()]:
+            return json.dumps(value)[1:-1] if isinstance(value, str) else json.dumps(value)
         return json.dumps(value)
 
-    return _PLACEHOLDER.sub(substitute, transformer["InputTemplate"])
+    return _PLACEHOLDER.sub(substitute, template)
+
+
+def _inside_string(template: str) -> list[bool]:
+    """For each position of ``template``: is it inside a JSON string literal?"""
+    flags, inside, escaped = [], False, False
+    for char in template:
+        flags.append(inside)
+        if escaped:
+            escaped = False
+        elif char == "\\" and inside:
+            escaped = True
+        elif char == '"':
+            inside = not inside
+    return flags
 
 
 def _deliver(target: dict[str, Any], payload: str, account_id: str) -> None:

@@ -34,7 +34,7 @@ def _email_json_body(sub: Any, message: str, message_id: str, subject: str | Non
         "Message": message,
         "Timestamp": now,
         "SignatureVersion": "1",
-        "UnsubscribeURL": f"https://sns.{sub.topic.region}.amazonaws.com/"
+        "UnsubscribeURL": f"https://sns.{sub.topic_arn.split(':')[3]}.amazonaws.com/"
         f"?Action=Unsubscribe&SubscriptionArn={sub.arn}",
     }
     return json.dumps({k: v for k, v in doc.items() if v is not None}, indent=2)

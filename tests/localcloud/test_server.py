@@ -1,0 +1,144 @@
+"""The local-cloud process: start/stop/status, ports, loopback only, malformed requests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from infra_scripts.config import Settings
+from infra_scripts.exceptions import PortInUseError
+from infra_scripts.localcloud import process
+from infra_scripts.localcloud.patching import MOTO_VERSION
+
+pytestmark = pytest.mark.localcloud
+
+
+def _cli(*args: str, state_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+    options = ("--port", str(port), "--state-dir", str(state_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "infra_scripts.cli", *args, *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def cloud_settings(tmp_path: Path):
+    settings = Settings.load(env={}, local_port=process.free_port(), state_dir=tmp_path / "lc")
+    yield settings
+    process.stop(settings)
+
+
+def test_cli_lifecycle_is_idempotent_and_outlives_the_cli(cloud_settings):
+    port, state = cloud_settings.local_port, cloud_settings.state_dir
+    first = _cli("local", "start", state_dir=state, port=port)
+    assert first.returncode == 0, first.stderr
+    assert "started" in first.stdout
+    second = _cli("local", "start", state_dir=state, port=port)  # the first CLI has exited
+    assert second.returncode == 0 and "already running" in second.stdout
+    status = _cli("local", "status", state_dir=state, port=port)
+    assert status.returncode == 0
+    assert f"moto {MOTO_VERSION}" in status.stdout and f":{port}" in status.stdout
+    stopped = _cli("local", "stop", state_dir=state, port=port)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    after = _cli("local", "status", state_dir=state, port=port)
+    assert after.returncode == 3 and "not running" in after.stdout
+    assert not (state / "localcloud.pid").exists()
+    again = _cli("local", "stop", state_dir=state, port=port)
+    assert again.returncode == 0 and "not running" in again.stdout
+
+
+def test_a_port_held_by_another_program_is_a_clear_error(cloud_settings):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", cloud_settings.local_port))
+        other.listen()
+        with pytest.raises(PortInUseError, match="used by another program"):
+            process.start(cloud_settings)
+        result = _cli(
+            "local", "start", state_dir=cloud_settings.state_dir, port=cloud_settings.local_port
+        )
+    assert result.returncode == 1
+    assert "RETAIL_KIT_LOCAL_PORT" in result.stderr
+
+
+def test_stop_never_kills_a_process_that_is_not_the_local_cloud(cloud_settings):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        Path(cloud_settings.state_dir).mkdir(parents=True)
+        process.pid_file(cloud_settings).write_text(str(bystander.pid))
+        assert process.stop(cloud_settings) is False
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_listens_on_loopback_only(local_cloud):
+    pid = process.status(local_cloud.settings).pid
+    listening = [
+        c.laddr
+        for c in psutil.Process(pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    ]
+    assert listening and {addr.ip for addr in listening} == {"127.0.0.1"}
+
+
+def test_health_reports_the_moto_version(local_cloud):
+    url = f"{local_cloud.endpoint}/_localcloud/health"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        health = json.loads(resp.read())
+    assert health["moto_version"] == MOTO_VERSION
+    assert health["port"] == local_cloud.settings.local_port
+
+
+def _raw_post(endpoint: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+    auth = (
+        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{}/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    )
+    headers = {**headers, "Authorization": auth.format(headers.pop("service"))}
+    request = urllib.request.Request(endpoint + "/", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "code"),
+    [
+        (
+            {"service": "states", "X-Amz-Target": "AWSStepFunctions.StartExecution"},
+            b"{not json",
+            "SerializationException",
+        ),
+        (
+            {"service": "states", "X-Amz-Target": "AWSStepFunctions.NoSuchAction"},
+            b"{}",
+            "UnknownOperationException",
+        ),
+        (
+            {"service": "sns", "Content-Type": "application/x-www-form-urlencoded"},
+            b"Action=NoSuchAction&Version=2010-03-31",
+            "InvalidAction",
+        ),
+    ],
+)
+def test_malformed_requests_get_aws_shaped_errors_and_the_server_keeps_serving(
+    session, local_cloud, headers, body, code
+):
+    status, response_headers, payload = _raw_post(local_cloud.endpoint, body, dict(headers))
+    assert status == 400
+    assert response_headers.get("X-Amzn-ErrorType") == code
+    assert code.encode() in payload
+    assert "Buckets" in session.client("s3").list_buckets()  # still serving
