@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
+import os
 import textwrap
+import threading
 import uuid
 from typing import Any
 
 from infra_scripts.exceptions import MotoVersionError
 from infra_scripts.localcloud.patching import MOTO_VERSION, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
+
+log = logging.getLogger("localcloud.stepfunctions")
 
 SYNC_POLL_S = 0.05
 _BUGGY_LINE = "callback_endpoint.interrupt_all()"
@@ -51,9 +56,45 @@ def _to_json_value(value: Any, encode: Any) -> Any:
     return json.loads(encode(value))
 
 
+READY_DEADLINE_S = 60.0
+_ready = threading.Event()
+_failure: list[BaseException] = []
+
+
 def install(ctx: ServerContext) -> None:
-    """Patch moto's Step Functions interpreter (execution itself is switched on by the server)."""
+    """Patch the interpreter in the background; Step Functions requests wait until it is done.
+
+    Importing moto's ASL interpreter takes ~1.5 s, so it happens while the server already
+    answers other services. If a patch cannot be applied the server exits: it must never
+    run the interpreter unpatched.
+    """
     del ctx
+    from moto.stepfunctions import responses
+
+    original_get_backend = require(responses, "get_backend")
+
+    def get_backend(account: str, region: str) -> Any:
+        if not _ready.wait(READY_DEADLINE_S) or _failure:
+            raise RuntimeError(f"Step Functions is unavailable: {_failure or 'still loading'}")
+        return original_get_backend(account, region)
+
+    replace(responses, "get_backend", get_backend)
+    threading.Thread(target=_patch_interpreter, name="sfn-patches", daemon=True).start()
+
+
+def _patch_interpreter() -> None:
+    try:
+        _apply_patches()
+    except BaseException as exc:  # a patch failed: refuse to serve rather than fake
+        _failure.append(exc)
+        log.critical("Step Functions patches failed, stopping the local cloud: %s", exc)
+        logging.shutdown()
+        os._exit(3)
+    finally:
+        _ready.set()
+
+
+def _apply_patches() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service,
         state_task_service_callback,
