@@ -1,0 +1,26 @@
+"""Shared SQL machinery of the local cloud's Athena and Redshift executors.
+
+- :mod:`.duck` — sandboxed DuckDB connections (no extension downloads, file access only
+  to the mirrored S3 objects, statement timeouts).
+- :mod:`.s3mirror` — local files mirroring objects of the local S3, and writing back.
+- :mod:`.catalog` — Glue Data Catalog tables as DuckDB scans (formats, partitions, types).
+"""
+
+from infra_scripts.localcloud.sqlengine.catalog import CatalogTable, load_table, scan_sql
+from infra_scripts.localcloud.sqlengine.duck import (
+    StatementTimeout,
+    run_with_timeout,
+    sandboxed_connection,
+)
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, parse_s3_uri
+
+__all__ = [
+    "CatalogTable",
+    "S3Mirror",
+    "StatementTimeout",
+    "load_table",
+    "parse_s3_uri",
+    "run_with_timeout",
+    "sandboxed_connection",
+    "scan_sql",
+]

@@ -1,0 +1,251 @@
+"""Glue Data Catalog tables as DuckDB scans over the mirrored S3 objects.
+
+A table's format comes from its SerDe / InputFormat / ``classification`` (Parquet, CSV or
+JSON Lines), its columns and partition keys from the catalog, and only the partitions
+registered in the catalog are read — as Athena does. Hive-style partition locations
+(``…/genre=Fiction/``) become one ``hive_partitioning`` scan, so DuckDB prunes
+partitions from filters; other layouts become a UNION ALL with literal partition values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, parse_s3_uri
+
+_SCALAR_TYPES = {
+    "string": "VARCHAR",
+    "varchar": "VARCHAR",
+    "char": "VARCHAR",
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "float": "FLOAT",
+    "real": "FLOAT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "binary": "BLOB",
+}
+
+
+class CatalogError(Exception):
+    """A catalog table cannot be read (missing, or in a format the local cloud cannot scan)."""
+
+
+@dataclass(frozen=True)
+class CatalogTable:
+    database: str
+    name: str
+    location: str
+    format: str  # "parquet" | "csv" | "json"
+    columns: list[tuple[str, str]]  # (name, Glue type)
+    partition_keys: list[tuple[str, str]]
+    partitions: list[tuple[list[str], str]] = field(default_factory=list)  # (values, location)
+    delimiter: str = ","
+    skip_header: int = 0
+    table_type: str = "EXTERNAL_TABLE"
+    view_sql: str | None = None  # Presto view text for VIRTUAL_VIEW tables
+
+    @property
+    def all_columns(self) -> list[tuple[str, str]]:
+        return self.columns + self.partition_keys
+
+
+def duck_type(glue_type: str) -> str:
+    """The DuckDB type of a Glue/Hive type (``decimal(10,2)``, ``array<string>``, …)."""
+    text = glue_type.strip().lower()
+    if text.startswith("decimal"):
+        match = re.match(r"decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", text)
+        return f"DECIMAL({match.group(1)},{match.group(2)})" if match else "DECIMAL(10,0)"
+    if text.startswith(("varchar", "char")):
+        return "VARCHAR"
+    if text.startswith("array<"):
+        return duck_type(text[6:-1]) + "[]"
+    if text.startswith("map<"):
+        key, value = _split_top(text[4:-1])
+        return f"MAP({duck_type(key)}, {duck_type(value)})"
+    if text.startswith("struct<"):
+        fields = [f.split(":", 1) for f in _split_top(text[7:-1])]
+        return "STRUCT(" + ", ".join(f'"{n.strip()}" {duck_type(t)}' for n, t in fields) + ")"
+    if text in _SCALAR_TYPES:
+        return _SCALAR_TYPES[text]
+    raise CatalogError(f"unsupported column type {glue_type!r}")
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas that are not nested inside <…>."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += char == "<"
+        depth -= char == ">"
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _format_of(table: dict[str, Any]) -> str:
+    sd = table.get("StorageDescriptor") or {}
+    hints = " ".join(
+        [
+            str(sd.get("InputFormat", "")),
+            str((sd.get("SerdeInfo") or {}).get("SerializationLibrary", "")),
+            str((table.get("Parameters") or {}).get("classification", "")),
+        ]
+    ).lower()
+    for fmt in ("parquet", "json", "csv"):
+        if fmt in hints:
+            return fmt
+    if "lazysimpleserde" in hints or "textinputformat" in hints:
+        return "csv"
+    raise CatalogError(
+        f"table {table.get('Name')} has a format the local cloud cannot read ({hints.strip()!r}); "
+        "use Parquet, CSV or JSON"
+    )
+
+
+def load_table(account_id: str, region: str, database: str, name: str) -> CatalogTable:
+    """Read a table (and its partitions) from the local cloud's Glue Data Catalog."""
+    from moto.glue.exceptions import EntityNotFoundException
+    from moto.glue.models import glue_backends
+
+    backend = glue_backends[account_id][region]
+    try:
+        fake = backend.get_table(database, name)
+    except EntityNotFoundException as exc:
+        raise CatalogError(str(exc)) from exc
+    table = fake.as_dict()
+    sd = table.get("StorageDescriptor") or {}
+    params = table.get("Parameters") or {}
+    serde = (sd.get("SerdeInfo") or {}).get("Parameters") or {}
+    table_type = table.get("TableType") or "EXTERNAL_TABLE"
+    partitions = [
+        (list(p.as_dict()["Values"]), p.as_dict()["StorageDescriptor"]["Location"])
+        for p in fake.partitions.values()
+    ]
+    return CatalogTable(
+        database=database,
+        name=name,
+        location=sd.get("Location", ""),
+        format="parquet" if table_type == "VIRTUAL_VIEW" else _format_of(table),
+        columns=[(c["Name"], c["Type"]) for c in sd.get("Columns", [])],
+        partition_keys=[(c["Name"], c["Type"]) for c in table.get("PartitionKeys", [])],
+        partitions=partitions,
+        delimiter=serde.get("field.delim") or serde.get("separatorChar") or ",",
+        skip_header=int(params.get("skip.header.line.count", 0) or 0),
+        table_type=table_type,
+        view_sql=table.get("ViewOriginalText"),
+    )
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _file_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(_quote_literal(str(p)) for p in paths) + "]"
+
+
+def _reader(table: CatalogTable, paths: list[Path], hive: bool) -> str:
+    files = _file_list(paths)
+    if table.format == "parquet":
+        options = ", union_by_name = true"
+        if hive:
+            types = ", ".join(
+                f"{_quote_literal(n)}: {duck_type(t)!r}" for n, t in table.partition_keys
+            )
+            options += f", hive_partitioning = true, hive_types = {{{types}}}"
+        return f"read_parquet({files}{options})"
+    as_text = ", ".join(f"{_quote_literal(n)}: 'VARCHAR'" for n, _ in table.columns)
+    if table.format == "csv":
+        return (
+            f"read_csv({files}, delim = {_quote_literal(table.delimiter)}, "
+            f"header = {'true' if table.skip_header else 'false'}, quote = '\"', "
+            f"columns = {{{as_text}}}, auto_detect = false"
+            + (", hive_partitioning = true" if hive else ", hive_partitioning = false")
+            + ")"
+        )
+    return (
+        f"read_json({files}, format = 'newline_delimited', columns = {{{as_text}}}"
+        + (", hive_partitioning = true" if hive else ", hive_partitioning = false")
+        + ")"
+    )
+
+
+def _projection(table: CatalogTable, present: set[str] | None, literal: list[str] | None) -> str:
+    """Catalog columns in catalog order, typed; missing columns are NULL (schema evolution)."""
+    cols = []
+    typed = table.format == "parquet"
+    for name, glue_type in table.columns:
+        target = duck_type(glue_type)
+        if present is not None and name.lower() not in present:
+            cols.append(f"CAST(NULL AS {target}) AS {_quote_ident(name)}")
+        elif typed:
+            cols.append(f"CAST({_quote_ident(name)} AS {target}) AS {_quote_ident(name)}")
+        else:  # text formats: unparsable values read as NULL, like Hive's LazySimpleSerDe
+            cols.append(f"TRY_CAST({_quote_ident(name)} AS {target}) AS {_quote_ident(name)}")
+    for i, (name, glue_type) in enumerate(table.partition_keys):
+        source = _quote_literal(literal[i]) if literal is not None else _quote_ident(name)
+        cols.append(f"CAST({source} AS {duck_type(glue_type)}) AS {_quote_ident(name)}")
+    return ", ".join(cols)
+
+
+def _empty(table: CatalogTable) -> str:
+    cols = ", ".join(
+        f"CAST(NULL AS {duck_type(t)}) AS {_quote_ident(n)}" for n, t in table.all_columns
+    )
+    return f"SELECT {cols} WHERE false"
+
+
+def _present_columns(con: Any, reader: str) -> set[str]:
+    return {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+
+
+def scan_sql(table: CatalogTable, mirror: S3Mirror, con: Any) -> str:
+    """A SELECT over the table's current data, to use as a view body or subquery."""
+    if table.table_type == "VIRTUAL_VIEW":
+        raise CatalogError(f"{table.name} is a view; expand its SQL instead of scanning it")
+    bucket, prefix = parse_s3_uri(table.location.rstrip("/") + "/")
+    if not table.partition_keys:
+        paths = mirror.sync_prefix(bucket, prefix)
+        if not paths:
+            return _empty(table)
+        reader = _reader(table, paths, hive=False)
+        present = _present_columns(con, reader) if table.format == "parquet" else None
+        return f"SELECT {_projection(table, present, None)} FROM {reader}"
+    keys = [n for n, _ in table.partition_keys]
+    hive_paths: list[Path] = []
+    branches: list[tuple[list[str], list[Path]]] = []
+    hive_style = True
+    for values, location in table.partitions:
+        p_bucket, p_prefix = parse_s3_uri(location.rstrip("/") + "/")
+        paths = mirror.sync_prefix(p_bucket, p_prefix)
+        expected = prefix + "".join(f"{k}={v}/" for k, v in zip(keys, values, strict=True))
+        hive_style &= p_bucket == bucket and p_prefix == expected
+        hive_paths.extend(paths)
+        if paths:
+            branches.append((values, paths))
+    if not branches:
+        return _empty(table)
+    if hive_style:
+        reader = _reader(table, hive_paths, hive=True)
+        present = _present_columns(con, reader) if table.format == "parquet" else None
+        return f"SELECT {_projection(table, present, None)} FROM {reader}"
+    selects = []
+    for values, paths in branches:
+        reader = _reader(table, paths, hive=False)
+        present = _present_columns(con, reader) if table.format == "parquet" else None
+        selects.append(f"SELECT {_projection(table, present, values)} FROM {reader}")
+    return " UNION ALL ".join(selects)

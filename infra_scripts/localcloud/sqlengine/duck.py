@@ -1,0 +1,59 @@
+"""Sandboxed DuckDB connections for SQL that users send to Athena or Redshift.
+
+A connection never fetches an extension (a blocked network would stall a query for
+minutes), reads and writes files only inside the directories it is given, and cannot
+switch those protections off again from SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+T = TypeVar("T")
+NO_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+class StatementTimeout(Exception):
+    """A statement ran past its time limit and was interrupted."""
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sandboxed_connection(
+    allowed_dirs: Sequence[Path], *, database: str = ":memory:", threads: int = 2
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection limited to ``allowed_dirs``; its configuration is then locked."""
+    con = duckdb.connect(database, config={**NO_DOWNLOADS, "threads": threads})
+    dirs = ", ".join(_quote(str(Path(d).resolve()) + "/") for d in allowed_dirs)
+    con.execute(f"SET allowed_directories = [{dirs}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def run_with_timeout(con: duckdb.DuckDBPyConnection, work: Callable[[], T], timeout_s: float) -> T:
+    """Run ``work`` (which uses ``con``); interrupt it after ``timeout_s`` seconds."""
+    fired = threading.Event()
+
+    def interrupt() -> None:
+        fired.set()
+        con.interrupt()
+
+    timer = threading.Timer(timeout_s, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        return work()
+    except duckdb.InterruptException as exc:
+        if fired.is_set():
+            raise StatementTimeout(f"statement timed out after {timeout_s:g} seconds") from exc
+        raise
+    finally:
+        timer.cancel()
