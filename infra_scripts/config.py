@@ -16,6 +16,7 @@ Target = Literal["local", "aws"]
 TARGETS: tuple[str, ...] = ("local", "aws")
 ENV_PREFIX = "RETAIL_KIT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 
 
@@ -33,6 +34,11 @@ class Settings:
     local_port: int = 4566
     state_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".localcloud")
     email: str = "owner@example.com"
+    # Provisioning knobs (each one a drift that `retailkit plan` reports when changed).
+    log_retention_days: int = 14
+    athena_scan_limit_mb: int = 1024
+    redshift_base_rpu: int = 8
+    redshift_max_rpu_hours_per_day: int = 4
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -46,6 +52,31 @@ class Settings:
             raise ConfigError(f"local_port must be 1-65535, got {self.local_port}")
         if not re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", self.region):
             raise ConfigError(f"region {self.region!r} does not look like an AWS region")
+        if self.log_retention_days not in _LOG_RETENTION_DAYS:
+            raise ConfigError(
+                f"log_retention_days must be one CloudWatch accepts ({_LOG_RETENTION_DAYS}), "
+                f"got {self.log_retention_days}"
+            )
+        if self.redshift_base_rpu < 8 or self.redshift_base_rpu % 8:
+            raise ConfigError(
+                f"redshift_base_rpu must be 8, 16, 24, …; got {self.redshift_base_rpu}"
+            )
+        if self.athena_scan_limit_mb < 10 or self.redshift_max_rpu_hours_per_day < 1:
+            raise ConfigError(
+                "athena_scan_limit_mb must be ≥ 10 and redshift_max_rpu_hours_per_day ≥ 1"
+            )
+        if "@" not in self.email:
+            raise ConfigError(f"email {self.email!r} is not an e-mail address")
+
+    @property
+    def outputs_file(self) -> Path:
+        """Where deploy() saves this stack's outputs (names, ARNs, URLs) for this target.
+
+        Local stacks live as long as their local cloud, so their outputs sit in its state dir.
+        """
+        if self.target == "local":
+            return Path(self.state_dir) / "outputs" / f"{self.stack_name}.json"
+        return PROJECT_ROOT / ".retailkit" / f"aws-{self.region}-{self.stack_name}.json"
 
     @property
     def local_endpoint(self) -> str:
@@ -69,15 +100,16 @@ class Settings:
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        if "local_port" in values:
+        for name in _INT_FIELDS & set(values):
             try:
-                values["local_port"] = int(values["local_port"])
+                values[name] = int(values[name])
             except (TypeError, ValueError):
-                raise ConfigError(
-                    f"local_port must be an integer, got {values['local_port']!r}"
-                ) from None
+                raise ConfigError(f"{name} must be an integer, got {values[name]!r}") from None
         if "state_dir" in values:
             values["state_dir"] = Path(values["state_dir"]).expanduser().resolve()
         if "target" in values:
             values["target"] = str(values["target"]).strip().lower()
         return cls(**values)
+
+
+_INT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", int)}

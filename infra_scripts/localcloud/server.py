@@ -33,6 +33,7 @@ EXECUTORS: tuple[str, ...] = (
     "eventbridge_targets",
     "sns_outbox",
     "redshift_serverless",
+    "s3_fidelity",
 )
 
 log = logging.getLogger("localcloud")

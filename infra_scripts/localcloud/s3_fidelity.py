@@ -1,0 +1,70 @@
+"""S3: two AWS behaviours moto 5.2.5 gets wrong, which the kit's own buckets rely on.
+
+- A TLS-only bucket policy (deny when ``aws:SecureTransport`` is false) denied every
+  request, because moto ignores the ``Bool`` condition. The local endpoint stands in for
+  S3's HTTPS endpoint, so such statements are treated as not applying.
+- GetBucketNotificationConfiguration left out ``EventBridgeConfiguration``, so the
+  setting could not be read back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infra_scripts.localcloud.patching import replace, require
+from infra_scripts.localcloud.runtime import ServerContext
+
+
+def _denies_plain_http_only(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    secure = {str(k).lower(): v for k, v in (condition.get("Bool") or {}).items()}
+    value = secure.get("aws:securetransport")
+    values = value if isinstance(value, list) else [value]
+    return statement.get("Effect") == "Deny" and [str(v).lower() for v in values] == ["false"]
+
+
+def install(ctx: ServerContext) -> None:
+    del ctx
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+    from moto.s3.responses import S3Response
+
+    require(FakeBucket, "get_permission")
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode())
+        statements = policy.get("Statement") or []
+        if isinstance(statements, dict):
+            statements = [statements]
+        policy["Statement"] = [s for s in statements if not _denies_plain_http_only(s)]
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    replace(FakeBucket, "get_permission", get_permission)
+
+    original_get_notification = require(S3Response, "get_bucket_notification")
+
+    def get_bucket_notification(self: Any) -> Any:
+        config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if not config or config.event_bridge is None:
+            return original_get_notification(self)
+        status, headers, body = original_get_notification(self)
+        if isinstance(body, bytes):
+            body = body.decode()
+        marker = "</NotificationConfiguration>"
+        if marker in body:
+            body = body.replace(marker, "<EventBridgeConfiguration/>" + marker)
+        else:  # an empty document: moto answered EmptyResult
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration '
+                'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><EventBridgeConfiguration/>'
+                "</NotificationConfiguration>"
+            )
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        return status, headers, body
+
+    replace(S3Response, "get_bucket_notification", get_bucket_notification)

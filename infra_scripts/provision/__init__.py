@@ -1,0 +1,137 @@
+"""Provision and tear down the whole pipeline with boto3 — one code path for both targets.
+
+    from infra_scripts.provision import deploy, destroy, plan, status
+    result = deploy(settings, session)        # idempotent; prints progress
+    for change in plan(settings, session): print(change.describe())
+
+Resources are created in dependency order and deleted in reverse; every one is tagged
+with the stack name (``retail-kit:stack``) and named from the stack prefix, so two
+stacks live side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from infra_scripts.config import Settings
+from infra_scripts.provision import policies
+from infra_scripts.provision.analytics import (
+    AthenaWorkGroup,
+    RedshiftNamespace,
+    RedshiftWorkgroup,
+)
+from infra_scripts.provision.core import Change, Resource, StackContext
+from infra_scripts.provision.iam import COMPONENTS, Role
+from infra_scripts.provision.notifications import Topic
+from infra_scripts.provision.observability import Dashboard, FailedExecutionsAlarm, LogGroup
+from infra_scripts.provision.s3 import PURPOSES, Bucket
+
+__all__ = ["Change", "DeployResult", "deploy", "destroy", "plan", "stack_resources", "status"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DeployResult:
+    changes: list[Change]
+    outputs: dict[str, str]
+    seconds: float
+    outputs_file: Path | None = None
+    created: int = field(init=False)
+    updated: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.created = sum(c.action == "create" for c in self.changes)
+        self.updated = sum(c.action == "update" for c in self.changes)
+
+
+def stack_resources(ctx: StackContext) -> list[Resource]:
+    """Every resource of the stack, in creation order."""
+    resources: list[Resource] = [Bucket(ctx, purpose) for purpose in PURPOSES]
+    resources += [Role(ctx, component) for component in COMPONENTS]
+    resources += [
+        LogGroup(ctx, policies.lambda_log_group(ctx)),
+        LogGroup(ctx, policies.states_log_group(ctx)),
+        Topic(ctx),
+        AthenaWorkGroup(ctx),
+        RedshiftNamespace(ctx),
+        RedshiftWorkgroup(ctx),
+        FailedExecutionsAlarm(ctx),
+        Dashboard(ctx),
+    ]
+    return resources
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def plan(settings: Settings, session: boto3.Session) -> list[Change]:
+    """What deploy would create or change (actions ``none`` included)."""
+    ctx = StackContext.create(settings, session)
+    return [resource.plan() for resource in stack_resources(ctx)]
+
+
+def deploy(settings: Settings, session: boto3.Session, progress: Progress = print) -> DeployResult:
+    """Create or update every resource until the stack matches the settings."""
+    started = time.monotonic()
+    ctx = StackContext.create(settings, session)
+    resources = stack_resources(ctx)
+    changes, outputs = [], {"stack": settings.stack_name, "region": settings.region}
+    for index, resource in enumerate(resources, 1):
+        change = resource.ensure()
+        changes.append(change)
+        outputs.update(resource.outputs())
+        progress(f"[{index:2}/{len(resources)}] {change.describe()}")
+    outputs_file = _save_outputs(settings, outputs)
+    result = DeployResult(changes, outputs, time.monotonic() - started, outputs_file)
+    progress(
+        f"deployed stack {settings.stack_name} ({settings.target}): {result.created} created, "
+        f"{result.updated} updated, in {result.seconds:.1f}s; outputs in {outputs_file}"
+    )
+    return result
+
+
+def destroy(settings: Settings, session: boto3.Session, progress: Progress = print) -> list[Change]:
+    """Delete every resource of the stack (reverse order); a second run is a no-op."""
+    ctx = StackContext.create(settings, session)
+    resources = list(reversed(stack_resources(ctx)))
+    deleted = []
+    for index, resource in enumerate(resources, 1):
+        existed = resource.remove()
+        change = Change("delete" if existed else "none", resource.kind, resource.name)
+        if existed:
+            deleted.append(change)
+        progress(f"[{index:2}/{len(resources)}] {change.describe()}")
+    settings.outputs_file.unlink(missing_ok=True)
+    progress(f"destroyed stack {settings.stack_name}: {len(deleted)} resources deleted")
+    return deleted
+
+
+def status(settings: Settings, session: boto3.Session) -> dict[str, list[Change]]:
+    """The plan grouped by action: what exists and matches, drifted, or is missing."""
+    grouped: dict[str, list[Change]] = {"none": [], "update": [], "create": []}
+    for change in plan(settings, session):
+        grouped[change.action].append(change)
+    return grouped
+
+
+def _save_outputs(settings: Settings, outputs: dict[str, str]) -> Path:
+    path = settings.outputs_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def load_outputs(settings: Settings) -> dict[str, str]:
+    """The outputs the last deploy saved for this target and stack ({} if none)."""
+    try:
+        return json.loads(settings.outputs_file.read_text())
+    except FileNotFoundError:
+        return {}
