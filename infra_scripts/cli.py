@@ -99,6 +99,75 @@ def _local_outbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- retailkit deploy | destroy | status | plan ------------------------------------------
+def _session_for(settings: Settings):  # -> boto3.Session
+    """The Session for the target; on local, the local cloud is started first if needed."""
+    from infra_scripts.session import make_session
+
+    if settings.target == "local":
+        from infra_scripts.localcloud import process
+
+        status, started = process.start(settings)
+        if started:
+            print(f"started {status.describe()}")
+    return make_session(settings)
+
+
+def _deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from infra_scripts.provision import deploy
+
+    deploy(settings, _session_for(settings))
+    return 0
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> int:
+    from infra_scripts.provision import plan
+
+    changes = plan(settings, _session_for(settings))
+    todo = [c for c in changes if c.action != "none"]
+    for change in todo if not args.all else changes:
+        print(change.describe())
+    print(
+        f"plan for stack {settings.stack_name} ({settings.target}): "
+        + (
+            f"{len(todo)} of {len(changes)} resources to create or change"
+            if todo
+            else "nothing to do"
+        )
+    )
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from infra_scripts.provision import status
+
+    grouped = status(settings, _session_for(settings))
+    for change in grouped["update"] + grouped["create"]:
+        print(change.describe())
+    print(
+        f"stack {settings.stack_name} ({settings.target}): {len(grouped['none'])} in sync, "
+        f"{len(grouped['update'])} drifted, {len(grouped['create'])} missing"
+    )
+    return 0 if not grouped["update"] and not grouped["create"] else 4
+
+
+def _destroy(args: argparse.Namespace, settings: Settings) -> int:
+    from infra_scripts.provision import destroy
+
+    if settings.target == "aws" and not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                "error: destroying an AWS stack needs --yes when not interactive", file=sys.stderr
+            )
+            return 2
+        answer = input(f"Delete every resource of stack {settings.stack_name} in AWS? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    destroy(settings, _session_for(settings))
+    return 0
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from infra_scripts.smoke import run_smoke
 
@@ -167,6 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.set_defaults(func=_local_outbox)
     for sub in (start, logs, outbox, *[local_cmds.choices[n] for n in ("stop", "status")]):
         _add_common(sub)
+
+    for name, func, text in (
+        ("deploy", _deploy, "create or update every resource of the stack (idempotent)"),
+        ("plan", _plan, "list what deploy would create or change (drift included)"),
+        ("status", _status, "in sync / drifted / missing per resource (exit 4 if not in sync)"),
+        ("destroy", _destroy, "delete every resource of the stack (a second run does nothing)"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        _add_common(sub)
+        sub.set_defaults(func=func)
+        if name == "plan":
+            sub.add_argument("--all", action="store_true", help="also list unchanged resources")
+        if name == "destroy":
+            sub.add_argument("--yes", action="store_true", help="do not ask (AWS target)")
 
     demo = commands.add_parser(
         "demo",
