@@ -24,6 +24,14 @@ RESOURCE_STAR_ACTIONS: dict[str, str] = {
     "logs:DescribeLogGroups": "DescribeLogGroups cannot be scoped to a log group",
 }
 
+# Log groups whose names AWS fixes for every Glue Python-shell job of the account: they
+# cannot carry the stack's name (the documented exception to stack-scoped resources).
+GLUE_LOG_GROUPS = (
+    "/aws-glue/python-jobs/output",
+    "/aws-glue/python-jobs/error",
+    "/aws-glue/python-jobs/logs-v2",
+)
+
 TRUSTED_SERVICES: dict[str, list[str]] = {
     "lambda": ["lambda.amazonaws.com"],
     "glue": ["glue.amazonaws.com"],
@@ -101,11 +109,7 @@ def states_log_group(ctx: StackContext) -> str:
 
 def role_policies(ctx: StackContext) -> dict[str, dict[str, Any]]:
     """The inline policy of each component's role."""
-    glue_logs = [
-        _log_group(ctx, "/aws-glue/python-jobs/output"),
-        _log_group(ctx, "/aws-glue/python-jobs/error"),
-        _log_group(ctx, "/aws-glue/python-jobs/logs-v2"),
-    ]
+    glue_logs = [_log_group(ctx, name) for name in GLUE_LOG_GROUPS]
     docs = {
         "lambda": [
             _statement(["s3:GetObject", "s3:GetObjectVersion"], [_objects(ctx, "raw")]),

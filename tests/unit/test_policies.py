@@ -42,7 +42,7 @@ def test_unscoped_resources_only_for_the_documented_actions(ctx):
                     policies.RESOURCE_STAR_ACTIONS
                 )
                 assert not undocumented, f"{where}: Resource * for {undocumented}"
-            scopes = (ctx.names.stack, ctx.names.database)
+            scopes = (ctx.names.stack, ctx.names.database, *policies.GLUE_LOG_GROUPS)
             for resource in resources:
                 if resource != "*" and not resource.endswith(":catalog"):
                     assert any(s in resource for s in scopes), f"{where}: {resource} is unscoped"
