@@ -25,3 +25,13 @@ class MotoVersionError(LocalCloudError):
 
 class WaitTimeoutError(RetailKitError):
     """A wait passed its deadline before the awaited state was reached."""
+
+
+class ExecutionFailedError(RetailKitError):
+    """A Step Functions execution ended without success; carries AWS's error and cause."""
+
+    def __init__(self, execution_arn: str, error: str | None, cause: str | None) -> None:
+        super().__init__(f"execution {execution_arn} failed: {error}: {cause}")
+        self.execution_arn = execution_arn
+        self.error = error
+        self.cause = cause

@@ -1,0 +1,1 @@
+"""Operator helpers the notebooks call: upload, follow executions, read logs and mails."""

@@ -1,0 +1,120 @@
+"""Follow Step Functions executions: list, wait (with a deadline), and per-state timelines."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import boto3
+import pandas as pd
+
+from infra_scripts.exceptions import ExecutionFailedError, WaitTimeoutError
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+def list_executions(
+    session: boto3.Session, state_machine_arn: str, *, since: datetime | None = None
+) -> pd.DataFrame:
+    """Executions of the state machine (newest first) with their input's S3 key."""
+    sfn = session.client("stepfunctions")
+    rows = []
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):
+        for ex in page["executions"]:
+            if since is not None and ex["startDate"] < since:
+                continue
+            rows.append(
+                {
+                    "name": ex["name"],
+                    "status": ex["status"],
+                    "started": ex["startDate"],
+                    "stopped": ex.get("stopDate"),
+                    "arn": ex["executionArn"],
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["name", "status", "started", "stopped", "arn"])
+    if not frame.empty:
+        for column in ("started", "stopped"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame["seconds"] = (frame["stopped"] - frame["started"]).dt.total_seconds()
+        frame["key"] = [_input_key(sfn, arn) for arn in frame["arn"]]
+    return frame.sort_values("started", ascending=False, ignore_index=True)
+
+
+def _input_key(sfn: Any, execution_arn: str) -> str | None:
+    described = sfn.describe_execution(executionArn=execution_arn)
+    try:
+        doc = json.loads(described.get("input") or "{}")
+    except ValueError:
+        return None
+    detail = doc.get("detail", doc)
+    return (detail.get("object") or {}).get("key") or doc.get("key")
+
+
+def wait_for_executions(
+    session: boto3.Session,
+    state_machine_arn: str,
+    *,
+    count: int,
+    since: datetime,
+    deadline_s: float = 120.0,
+    poll_s: float = 0.5,
+) -> pd.DataFrame:
+    """Wait until ``count`` executions started after ``since`` have finished."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        frame = list_executions(session, state_machine_arn, since=since)
+        done = frame[frame["status"].isin(TERMINAL)] if not frame.empty else frame
+        if len(done) >= count:
+            return frame
+        if time.monotonic() > deadline:
+            raise WaitTimeoutError(
+                f"{len(done)} of {count} executions finished within {deadline_s:.0f}s "
+                f"({len(frame)} started); see `retailkit local logs` or the Step Functions console"
+            )
+        time.sleep(poll_s)
+
+
+def raise_for_failures(executions: pd.DataFrame, session: boto3.Session) -> None:
+    """Raise :class:`ExecutionFailedError` with AWS's error and cause for the first failure."""
+    failed = executions[executions["status"] != "SUCCEEDED"]
+    if failed.empty:
+        return
+    described = session.client("stepfunctions").describe_execution(
+        executionArn=failed.iloc[0]["arn"]
+    )
+    raise ExecutionFailedError(
+        described["executionArn"], described.get("error"), described.get("cause")
+    )
+
+
+def state_timeline(session: boto3.Session, execution_arns: Iterable[str]) -> pd.DataFrame:
+    """One row per state of each execution: entered, exited, seconds (for a Gantt chart)."""
+    sfn = session.client("stepfunctions")
+    rows = []
+    for arn in execution_arns:
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        entered: dict[str, datetime] = {}
+        for event in history:
+            if "stateEnteredEventDetails" in event:
+                entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+            elif "stateExitedEventDetails" in event:
+                name = event["stateExitedEventDetails"]["name"]
+                start = entered.pop(name, event["timestamp"])
+                rows.append(
+                    {
+                        "execution": arn.rsplit(":", 1)[-1],
+                        "state": name,
+                        "entered": start,
+                        "exited": event["timestamp"],
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=["execution", "state", "entered", "exited"])
+    if not frame.empty:
+        for column in ("entered", "exited"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame["seconds"] = (frame["exited"] - frame["entered"]).dt.total_seconds()
+    return frame
