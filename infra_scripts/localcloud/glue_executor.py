@@ -664,6 +664,61 @@ def _add_method(owner: Any, name: str, method: Callable[..., Any]) -> None:
     setattr(owner, name, method)
 
 
+# JobUpdate field → FakeJob attribute, and the value AWS leaves when the field is omitted.
+_JOB_FIELDS: dict[str, tuple[str, Any]] = {
+    "Description": ("description", None),
+    "LogUri": ("log_uri", None),
+    "Role": ("role", None),
+    "ExecutionProperty": ("execution_property", {}),
+    "Command": ("command", None),
+    "DefaultArguments": ("default_arguments", {}),
+    "NonOverridableArguments": ("non_overridable_arguments", None),
+    "Connections": ("connections", None),
+    "MaxRetries": ("max_retries", None),
+    "AllocatedCapacity": ("allocated_capacity", None),
+    "Timeout": ("timeout", None),
+    "MaxCapacity": ("max_capacity", None),
+    "WorkerType": ("worker_type", None),
+    "NumberOfWorkers": ("number_of_workers", None),
+    "SecurityConfiguration": ("security_configuration", None),
+    "NotificationProperty": ("notification_property", None),
+    "GlueVersion": ("glue_version", None),
+    "ExecutionClass": ("execution_class", "STANDARD"),
+}
+
+
+def overwrite_job(job: Any, update: dict[str, Any]) -> None:
+    """UpdateJob (missing in moto 5.2.5): the definition is overwritten completely, as AWS does."""
+    if not update.get("Role") or not update.get("Command"):
+        raise InvalidInputException("UpdateJob", "JobUpdate needs at least Role and Command")
+    for field_name, (attribute, default) in _JOB_FIELDS.items():
+        setattr(job, attribute, update.get(field_name, default))
+    job.last_modified_on = utcnow()
+
+
+def _untag_on_delete() -> None:
+    """Deleted jobs and databases leave the Resource Groups Tagging API, as on AWS."""
+    backend_class = glue_models.GlueBackend
+
+    def untagging(method_name: str, arn_of: Callable[[Any, str], str]) -> None:
+        original = require(backend_class, method_name)
+
+        def delete(self: Any, name: str) -> None:
+            original(self, name)
+            self.tagger.delete_all_tags_for_resource(arn_of(self, name))
+
+        replace(backend_class, method_name, delete)
+
+    def arn(kind: str) -> Callable[[Any, str], str]:
+        return lambda backend, name: (
+            f"arn:{get_partition(backend.region_name)}:glue:{backend.region_name}:"
+            f"{backend.account_id}:{kind}/{name}"
+        )
+
+    untagging("delete_job", arn("job"))
+    untagging("delete_database", arn("database"))
+
+
 def install(ctx: ServerContext) -> None:
     """Patch moto so Glue Python shell job runs really run."""
     executor = GlueExecutor(ctx)
@@ -711,6 +766,15 @@ def install(ctx: ServerContext) -> None:
         return ActionResult({"SuccessfulSubmissions": submitted, "Errors": errors})
 
     _add_method(response_class, "batch_stop_job_run", batch_stop_job_run)
+
+    def update_job(self: Any) -> ActionResult:
+        name = self._get_param("JobName")
+        job = self.glue_backend.get_job(name)  # EntityNotFoundException when missing
+        overwrite_job(job, self._get_param("JobUpdate") or {})
+        return ActionResult({"JobName": name})
+
+    _add_method(response_class, "update_job", update_job)
+    _untag_on_delete()
     log.info("Glue executor installed (Python shell runs, minute = %ss)", ctx.glue_minute_seconds)
 
 

@@ -26,15 +26,27 @@ from infra_scripts.provision.analytics import (
     RedshiftNamespace,
     RedshiftWorkgroup,
 )
+from infra_scripts.provision.artifacts import Artifacts
 from infra_scripts.provision.core import Change, Resource, StackContext
 from infra_scripts.provision.iam import COMPONENTS, Role
 from infra_scripts.provision.notifications import Topic
 from infra_scripts.provision.observability import Dashboard, FailedExecutionsAlarm, LogGroup
+from infra_scripts.provision.pipeline import (
+    ArtifactObjects,
+    GlueDatabase,
+    GlueJob,
+    GlueTable,
+    LambdaFunction,
+    StateMachine,
+    UploadRule,
+)
 from infra_scripts.provision.s3 import PURPOSES, Bucket
 
 __all__ = ["Change", "DeployResult", "deploy", "destroy", "plan", "stack_resources", "status"]
 
 Progress = Callable[[str], None]
+VALIDATE_HANDLER = "pipeline_src.handlers.validate_file.handler"
+NOTIFY_HANDLER = "pipeline_src.handlers.notify.handler"
 
 
 @dataclass
@@ -55,10 +67,19 @@ def stack_resources(ctx: StackContext) -> list[Resource]:
     """Every resource of the stack, in creation order."""
     resources: list[Resource] = [Bucket(ctx, purpose) for purpose in PURPOSES]
     resources += [Role(ctx, component) for component in COMPONENTS]
+    resources += [LogGroup(ctx, group) for group in policies.lambda_log_groups(ctx)]
+    artifacts = Artifacts()
     resources += [
-        LogGroup(ctx, policies.lambda_log_group(ctx)),
         LogGroup(ctx, policies.states_log_group(ctx)),
         Topic(ctx),
+        GlueDatabase(ctx),
+        GlueTable(ctx),
+        ArtifactObjects(ctx, artifacts),
+        LambdaFunction(ctx, artifacts, "validate", VALIDATE_HANDLER, memory_mb=512),
+        LambdaFunction(ctx, artifacts, "notify", NOTIFY_HANDLER, memory_mb=256),
+        GlueJob(ctx),
+        StateMachine(ctx),
+        UploadRule(ctx),
         AthenaWorkGroup(ctx),
         RedshiftNamespace(ctx),
         RedshiftWorkgroup(ctx),

@@ -45,7 +45,7 @@ class AthenaWorkGroup(Resource):
         ids = self.athena.list_named_queries(WorkGroup=self.name).get("NamedQueryIds", [])
         if not ids:
             return {}
-        found = self.athena.batch_get_named_query(NamedQueryIds=ids)["NamedQueries"]
+        found = [self.athena.get_named_query(NamedQueryId=i)["NamedQuery"] for i in ids]
         return {q["Name"]: q["NamedQueryId"] for q in found}
 
     def current(self) -> dict[str, Any] | None:

@@ -63,6 +63,10 @@ class StackNames:
         return f"{self.stack}-validate-file"
 
     @property
+    def notify_function(self) -> str:
+        return f"{self.stack}-notify"
+
+    @property
     def job(self) -> str:
         return f"{self.stack}-etl"
 

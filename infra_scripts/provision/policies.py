@@ -99,8 +99,12 @@ def role_arn(ctx: StackContext, component: str) -> str:
     return f"arn:{ctx.partition}:iam::{ctx.account}:role/{ctx.names.role(component)}"
 
 
-def lambda_log_group(ctx: StackContext) -> str:
-    return f"/aws/lambda/{ctx.names.function}"
+def lambda_log_groups(ctx: StackContext) -> list[str]:
+    return [f"/aws/lambda/{ctx.names.function}", f"/aws/lambda/{ctx.names.notify_function}"]
+
+
+def notify_function_arn(ctx: StackContext) -> str:
+    return ctx.arn("lambda", f"function:{ctx.names.notify_function}")
 
 
 def states_log_group(ctx: StackContext) -> str:
@@ -113,9 +117,11 @@ def role_policies(ctx: StackContext) -> dict[str, dict[str, Any]]:
     docs = {
         "lambda": [
             _statement(["s3:GetObject", "s3:GetObjectVersion"], [_objects(ctx, "raw")]),
+            _statement(["s3:GetObject"], [_objects(ctx, "processed")]),  # summaries for mails
+            _statement(["sns:Publish"], [topic_arn(ctx)]),
             _statement(
                 ["logs:CreateLogStream", "logs:PutLogEvents"],
-                [_log_group(ctx, lambda_log_group(ctx))],
+                [_log_group(ctx, group) for group in lambda_log_groups(ctx)],
             ),
         ],
         "glue": [
@@ -144,7 +150,14 @@ def role_policies(ctx: StackContext) -> dict[str, dict[str, Any]]:
             ),
         ],
         "states": [
-            _statement(["lambda:InvokeFunction"], [function_arn(ctx), function_arn(ctx) + ":*"]),
+            _statement(
+                ["lambda:InvokeFunction"],
+                [
+                    arn + suffix
+                    for arn in (function_arn(ctx), notify_function_arn(ctx))
+                    for suffix in ("", ":*")
+                ],
+            ),
             _statement(
                 ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"],
                 [job_arn(ctx)],
