@@ -1,0 +1,71 @@
+"""The processed table: its Arrow schema, Parquet layout and Glue catalog columns."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from pipeline_src.schema import PRICE_PRECISION, PRICE_SCALE
+
+PARTITION_COLUMN = "genre"
+MIN_ROWS_PER_GROUP = 100_000  # rows buffered per genre before a row group is written
+
+#: Data columns as stored (the partition column ``genre`` lives in the folder name).
+DATA_FIELDS: tuple[pa.Field, ...] = (
+    pa.field("title", pa.string()),
+    pa.field("price", pa.decimal128(PRICE_PRECISION, PRICE_SCALE)),
+    pa.field("age_group", pa.string()),
+    pa.field("book_id", pa.string()),
+    pa.field("transaction_id", pa.string()),
+    pa.field("sold_at", pa.timestamp("us")),
+    pa.field("store_id", pa.string()),
+    pa.field("quantity", pa.int32()),
+    pa.field("payment_method", pa.string()),
+)
+#: Added to every row: the sale date and where the row came from.
+LINEAGE_FIELDS: tuple[pa.Field, ...] = (
+    pa.field("sale_date", pa.date32()),
+    pa.field("source_key", pa.string()),
+    pa.field("source_version", pa.string()),
+    pa.field("source_row", pa.int64()),
+    pa.field("ingested_at", pa.timestamp("us")),
+)
+FILE_SCHEMA = pa.schema(DATA_FIELDS + LINEAGE_FIELDS)
+#: What the transform produces per batch (before lineage is added at write time).
+BATCH_SCHEMA = pa.schema(
+    (*DATA_FIELDS, pa.field(PARTITION_COLUMN, pa.string()), pa.field("source_row", pa.int64()))
+)
+
+_GLUE_TYPES = {
+    pa.string(): "string",
+    pa.int32(): "int",
+    pa.int64(): "bigint",
+    pa.date32(): "date",
+    pa.timestamp("us"): "timestamp",
+    pa.decimal128(PRICE_PRECISION, PRICE_SCALE): f"decimal({PRICE_PRECISION},{PRICE_SCALE})",
+}
+
+COLUMN_COMMENTS: dict[str, str] = {
+    "price": "unit price, >= 0",
+    "quantity": "copies sold (1 when the file has no quantity)",
+    "sold_at": "local shop time of the sale, when the file has it",
+    "sale_date": "date of sold_at, else the date in the file name, else the upload date",
+    "source_key": "S3 key of the uploaded file",
+    "source_version": "S3 version id of the uploaded file",
+    "source_row": "row number in the uploaded file (1 = first data row)",
+    "ingested_at": "when the Glue job loaded the row (UTC)",
+}
+
+
+def glue_columns() -> list[dict[str, str]]:
+    """The catalog table's columns (partition key excluded)."""
+    columns = []
+    for field in FILE_SCHEMA:
+        column = {"Name": field.name, "Type": _GLUE_TYPES[field.type]}
+        if field.name in COLUMN_COMMENTS:
+            column["Comment"] = COLUMN_COMMENTS[field.name]
+        columns.append(column)
+    return columns
+
+
+def glue_partition_keys() -> list[dict[str, str]]:
+    return [{"Name": PARTITION_COLUMN, "Type": "string", "Comment": "canonical genre"}]

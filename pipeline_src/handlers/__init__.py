@@ -1,0 +1,1 @@
+"""Lambda handlers: thin adapters from events to the pure functions of ``pipeline_src``."""

@@ -1,0 +1,39 @@
+"""Notify Lambda: turn the execution's outcome into an e-mail and publish it to SNS.
+
+Input from the state machine: ``{"outcome": "succeeded" | "rejected" | "failed", ...}``
+with the validation report, the source object and, on failure, the caught error.
+Environment: ``TOPIC_ARN``, ``PROCESSED_BUCKET`` (where the Glue job wrote the summary).
+Returns the one-line ``cause`` the state machine's Fail states show.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pipeline_src import naming, notifications
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import boto3
+
+    session = boto3.session.Session()
+    outcome = event.get("outcome")
+    source = event.get("source") or (event.get("report") or {}).get("source") or {}
+    if outcome == "succeeded":
+        body = session.client("s3").get_object(
+            Bucket=os.environ["PROCESSED_BUCKET"], Key=naming.summary_key(source["key"])
+        )["Body"]
+        note = notifications.success(json.loads(body.read()))
+    elif outcome == "rejected":
+        note = notifications.rejected(event["report"])
+    else:
+        note = notifications.failed(source, event.get("error"))
+    published = session.client("sns").publish(
+        TopicArn=os.environ["TOPIC_ARN"],
+        Subject=note.subject,
+        Message=note.sns_message(),
+        MessageStructure="json",
+    )
+    return {"message_id": published["MessageId"], "cause": note.subject, "outcome": outcome}

@@ -1,0 +1,85 @@
+"""Where the pipeline puts things: every key derived from the source object's key.
+
+One source object always maps to the same output names, so reprocessing a file replaces
+its own outputs and never duplicates them:
+
+- data:       ``<processed>/sales/genre=<genre>/<stem>.parquet`` (one file per genre)
+- rejects:    ``<processed>/rejects/<relative key>.rejects.csv``
+- summary:    ``<processed>/summaries/<relative key>.json`` (the data-quality summary)
+- quarantine: ``<quarantine bucket>/quarantine/<relative key>`` (rejected originals)
+
+``<relative key>`` is the key without the ``incoming/`` prefix; ``<stem>`` is the file name
+made safe plus a short hash of the whole key (two folders may hold the same file name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import urllib.parse
+
+INCOMING_PREFIX = "incoming/"
+TABLE_PREFIX = "sales/"
+REJECTS_PREFIX = "rejects/"
+SUMMARIES_PREFIX = "summaries/"
+QUARANTINE_PREFIX = "quarantine/"
+PARTITION_COLUMN = "genre"
+
+_HIVE_SPECIAL = frozenset("\"#%'*/:=?\\\x7f{[]^")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_KEY_DATE = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+
+
+def relative_key(key: str) -> str:
+    """The key below the ``incoming/`` prefix (the key itself when it lies elsewhere)."""
+    return key[len(INCOMING_PREFIX) :] if key.startswith(INCOMING_PREFIX) else key
+
+
+def output_stem(key: str) -> str:
+    """A file-name stem unique to ``key``: the safe base name and 12 hex digits of its hash."""
+    base = _UNSAFE.sub("_", key.rsplit("/", 1)[-1]).strip("_.") or "file"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    return f"{base[:80]}-{digest}"
+
+
+def hive_escape(value: str) -> str:
+    """A partition value escaped as Hive does in paths (``%XX`` for ``/ = : % ...``)."""
+    return "".join(f"%{ord(ch):02X}" if ch in _HIVE_SPECIAL or ord(ch) < 32 else ch for ch in value)
+
+
+def partition_prefix(genre: str) -> str:
+    """The folder of one genre partition, Hive style (``sales/genre=Science Fiction/``)."""
+    return f"{TABLE_PREFIX}{PARTITION_COLUMN}={hive_escape(genre)}/"
+
+
+def data_key(key: str, genre: str) -> str:
+    return f"{partition_prefix(genre)}{output_stem(key)}.parquet"
+
+
+def rejects_key(key: str) -> str:
+    return f"{REJECTS_PREFIX}{relative_key(key)}.rejects.csv"
+
+
+def summary_key(key: str) -> str:
+    return f"{SUMMARIES_PREFIX}{relative_key(key)}.json"
+
+
+def quarantine_key(key: str) -> str:
+    return f"{QUARANTINE_PREFIX}{relative_key(key)}"
+
+
+def copy_source(bucket: str, key: str, version_id: str | None) -> str:
+    """S3 CopySource text for one exact object version (the key URL-encoded)."""
+    source = f"{bucket}/{urllib.parse.quote(key, safe='/')}"
+    return f"{source}?versionId={urllib.parse.quote(version_id, safe='')}" if version_id else source
+
+
+def date_in_key(key: str) -> dt.date | None:
+    """The last valid ``YYYY-MM-DD`` date in the key's file name or folders, if any."""
+    for match in reversed(list(_KEY_DATE.finditer(key))):
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,10 @@
+-- Revenue per day with a 7-day moving average.
+SELECT
+    sale_date,
+    SUM(price * quantity) AS revenue,
+    AVG(SUM(price * quantity)) OVER (
+        ORDER BY sale_date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW
+    ) AS revenue_7d_avg
+FROM "${database}"."${table}"
+GROUP BY sale_date
+ORDER BY sale_date

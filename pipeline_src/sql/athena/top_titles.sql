@@ -1,0 +1,10 @@
+-- The ten best-selling titles by copies, with their revenue.
+SELECT
+    title,
+    genre,
+    SUM(quantity) AS copies,
+    SUM(price * quantity) AS revenue
+FROM "${database}"."${table}"
+GROUP BY title, genre
+ORDER BY copies DESC, revenue DESC
+LIMIT 10
