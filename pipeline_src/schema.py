@@ -10,7 +10,7 @@ title              string      any text up to 1,024 characters
 price              DECIMAL     digits, optionally ``.`` and one or two digits, at most
                    (10,2)      8 integer digits, ``>= 0`` (a leading ``-`` is allowed only
                                to be rejected as ``NEGATIVE_PRICE``)
-age_group          string      ``10s`` ... ``60s`` (any case; stored lower-case)
+age_group          string      ``10s`` ... ``90s`` (any case; stored lower-case)
 genre              string      any text; the known genres get their canonical casing
                                (``science fiction`` → ``Science Fiction``), others are
                                kept as written with inner whitespace collapsed
@@ -64,7 +64,7 @@ TEXT_COLUMNS = frozenset(
 MAX_FIELD_CHARS = 1024
 PRICE_PRECISION, PRICE_SCALE = 10, 2
 MAX_QUANTITY = 1_000_000
-AGE_GROUP_VALUES: tuple[str, ...] = ("10s", "20s", "30s", "40s", "50s", "60s")
+AGE_GROUP_VALUES: tuple[str, ...] = ("10s", "20s", "30s", "40s", "50s", "60s", "70s", "80s", "90s")
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 GENRES: tuple[str, ...] = (
     "Fiction",
@@ -110,7 +110,7 @@ ROW_LEVEL: dict[str, str] = {
     "INVALID_PRICE": "price is not a decimal number with at most 2 decimal places",
     "NON_FINITE_PRICE": "price is NaN or infinite",
     "NEGATIVE_PRICE": "price is below zero",
-    "INVALID_AGE_GROUP": "age_group is not one of 10s, 20s, 30s, 40s, 50s, 60s",
+    "INVALID_AGE_GROUP": "age_group is not one of 10s, 20s, … 90s",
     "INVALID_BOOK_ID": "book_id is not B followed by 6 digits",
     "INVALID_TRANSACTION_ID": "transaction_id is not T followed by 8 digits",
     "INVALID_SOLD_AT": "sold_at (optional) is not an ISO-8601 date or date-time",

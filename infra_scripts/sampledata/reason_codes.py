@@ -8,7 +8,7 @@ bad-file corpus (``sample_data/bad/manifest.json``) states which one each file m
 from __future__ import annotations
 
 MAX_FIELD_CHARS = 1024
-AGE_GROUP_VALUES: tuple[str, ...] = ("10s", "20s", "30s", "40s", "50s", "60s")
+AGE_GROUP_VALUES: tuple[str, ...] = ("10s", "20s", "30s", "40s", "50s", "60s", "70s", "80s", "90s")
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 FILE_LEVEL: dict[str, str] = {
@@ -41,7 +41,7 @@ ROW_LEVEL: dict[str, str] = {
     "INVALID_PRICE": "price is not a decimal number with at most 2 decimal places",
     "NON_FINITE_PRICE": "price is NaN or infinite",
     "NEGATIVE_PRICE": "price is below zero",
-    "INVALID_AGE_GROUP": "age_group is not one of 10s, 20s, 30s, 40s, 50s, 60s",
+    "INVALID_AGE_GROUP": "age_group is not one of 10s, 20s, … 90s",
     "INVALID_BOOK_ID": "book_id is not B followed by 6 digits",
     "INVALID_TRANSACTION_ID": "transaction_id is not T followed by 8 digits",
     "INVALID_SOLD_AT": "sold_at (optional) is not an ISO-8601 date or date-time",

@@ -38,7 +38,9 @@ def test_reason_codes_agree_with_the_sample_data_generator():
         ("price", "-12.5", "NEGATIVE_PRICE", None),
         ("price", "", "MISSING_VALUE", None),
         ("age_group", "30S", None, "30s"),
-        ("age_group", "70s", "INVALID_AGE_GROUP", None),
+        ("age_group", "90s", None, "90s"),  # the range: 10s … 90s
+        ("age_group", "100s", "INVALID_AGE_GROUP", None),
+        ("age_group", "05s", "INVALID_AGE_GROUP", None),
         ("genre", " science   FICTION ", None, "Science Fiction"),
         ("genre", "Poetry", None, "Poetry"),
         ("genre", "=Poetry", "FORMULA_INJECTION", None),
