@@ -44,8 +44,8 @@ def expected_rows(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def stack(session) -> PipelineStack:
-    return deploy(session, prefix="e2e")
+def stack(session, local_cloud) -> PipelineStack:
+    return deploy(session, local_cloud.settings, prefix="e2e")
 
 
 @pytest.fixture(scope="module")
@@ -146,11 +146,13 @@ def test_bad_file_is_quarantined_and_fails_with_a_named_error(session, local_clo
         "FileRejected",
     ]
     s3 = session.client("s3")
-    copy = s3.get_object(Bucket=stack.raw_bucket, Key="quarantine/bad/missing_column.csv")
+    copy = s3.get_object(Bucket=stack.quarantine_bucket, Key="quarantine/bad/missing_column.csv")
     assert copy["Body"].read() == path.read_bytes()
     assert copy["Metadata"]["reject-reason"] == "MISSING_COLUMNS"
     assert copy["Metadata"]["source-version"] == version
-    tags = s3.get_object_tagging(Bucket=stack.raw_bucket, Key="quarantine/bad/missing_column.csv")
+    tags = s3.get_object_tagging(
+        Bucket=stack.quarantine_bucket, Key="quarantine/bad/missing_column.csv"
+    )
     assert {"Key": "reject-reason", "Value": "MISSING_COLUMNS"} in tags["TagSet"]
     original = s3.get_object(Bucket=stack.raw_bucket, Key=key, VersionId=version)
     assert original["Body"].read() == path.read_bytes()

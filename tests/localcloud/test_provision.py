@@ -68,6 +68,7 @@ def test_a_changed_setting_is_exactly_the_drift_and_deploy_fixes_it(stack, sessi
         ("athena workgroup", "update"),
         ("log group", "update"),
         ("log group", "update"),
+        ("log group", "update"),
     ]
     assert all("retention_days: 14 → 30" in c.details for c in drift if c.kind == "log group")
     deploy(changed, session, progress=lambda _: None)
@@ -109,8 +110,9 @@ def test_destroy_leaves_nothing_and_is_idempotent(local_cloud, session):
     settings = dataclasses.replace(local_cloud.settings, stack_name=unique("gone"))
     deploy(settings, session, progress=lambda _: None)
     names = StackContext.create(settings, session).names
-    session.client("s3").put_object(Bucket=names.bucket("raw"), Key="incoming/a.csv", Body=b"x")
-    session.client("s3").put_object(Bucket=names.bucket("raw"), Key="incoming/a.csv", Body=b"y")
+    # two versions of one object (outside incoming/, so no pipeline run races the destroy)
+    session.client("s3").put_object(Bucket=names.bucket("raw"), Key="archive/a.csv", Body=b"x")
+    session.client("s3").put_object(Bucket=names.bucket("raw"), Key="archive/a.csv", Body=b"y")
     deleted = destroy(settings, session, progress=lambda _: None)
     assert len(deleted) == len(plan(settings, session))
     assert _tagged_arns(session, settings) == []
