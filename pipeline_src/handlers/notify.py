@@ -13,16 +13,14 @@ import os
 from typing import Any
 
 from pipeline_src import naming, notifications
+from pipeline_src.handlers.clients import client
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    import boto3
-
-    session = boto3.session.Session()
     outcome = event.get("outcome")
     source = event.get("source") or (event.get("report") or {}).get("source") or {}
     if outcome == "succeeded":
-        body = session.client("s3").get_object(
+        body = client("s3").get_object(
             Bucket=os.environ["PROCESSED_BUCKET"], Key=naming.summary_key(source["key"])
         )["Body"]
         note = notifications.success(json.loads(body.read()))
@@ -30,7 +28,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         note = notifications.rejected(event["report"])
     else:
         note = notifications.failed(source, event.get("error"))
-    published = session.client("sns").publish(
+    published = client("sns").publish(
         TopicArn=os.environ["TOPIC_ARN"],
         Subject=note.subject,
         Message=note.sns_message(),

@@ -11,14 +11,13 @@ import os
 from typing import Any
 
 from pipeline_src.events import source_from_event
+from pipeline_src.handlers.clients import client
 from pipeline_src.validation import DEFAULT_MAX_BYTES, quarantine_plan, validate
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    import boto3
-
     source = source_from_event(event)
-    s3 = boto3.session.Session().client("s3")
+    s3 = client("s3")
     version = {"VersionId": source["version_id"]} if source["version_id"] else {}
     obj = s3.get_object(Bucket=source["bucket"], Key=source["key"], **version)
     max_bytes = int(os.environ.get("MAX_FILE_BYTES") or DEFAULT_MAX_BYTES)
