@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format lab local-start local-stop local-status bench clean
+.PHONY: help setup demo test lint format lab local-start local-stop local-status bench deploy destroy clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,8 +48,16 @@ local-stop: setup ## stop the local cloud
 local-status: setup ## is the local cloud running? (health, port, moto version)
 	$(BIN)/retailkit local status
 
-bench: setup ## benchmarks: local cloud start, Lambda invoke, Glue run, S3 → execution
+bench: setup ## benchmarks: local cloud core, sample-data generator, ETL vs DuckDB
 	$(BIN)/python bench/bench_localcloud.py
+	$(BIN)/python bench/bench_sample_data.py
+	$(BIN)/python bench/bench_etl.py
+
+deploy: setup ## deploy the pipeline (local cloud by default; RETAIL_KIT_TARGET=aws for AWS)
+	$(BIN)/retailkit deploy
+
+destroy: setup ## delete every resource of the stack (asks first on AWS)
+	$(BIN)/retailkit destroy
 
 clean: ## stop the local cloud and remove .venv, caches and local state
 	-test -x $(BIN)/retailkit && $(BIN)/retailkit local stop

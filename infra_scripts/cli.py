@@ -169,6 +169,12 @@ def _destroy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from infra_scripts.demo import run_demo
+
+    return 0 if run_demo(settings) else 1
+
+
+def _local_smoke(args: argparse.Namespace, settings: Settings) -> int:
     from infra_scripts.smoke import run_smoke
 
     return 0 if run_smoke(settings) else 1
@@ -234,7 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--to", help="only mails to this address")
     outbox.add_argument("--body", action="store_true", help="print each mail's body too")
     outbox.set_defaults(func=_local_outbox)
-    for sub in (start, logs, outbox, *[local_cmds.choices[n] for n in ("stop", "status")]):
+    local_cmds.add_parser(
+        "smoke",
+        help="self-test: a tiny Lambda, Glue job and state machine from an S3 upload to a mail",
+    ).set_defaults(func=_local_smoke)
+    for sub in (start, logs, outbox, *[local_cmds.choices[n] for n in ("stop", "status", "smoke")]):
         _add_common(sub)
 
     for name, func, text in (
@@ -253,9 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="end-to-end smoke on the local cloud: S3 upload → Step Functions → mail",
-        description="Start the local cloud if needed, deploy a tiny Lambda, Glue job and state "
-        "machine behind an EventBridge rule, upload a file and follow it to the outbox mail.",
+        help="the pipeline end to end on the local cloud: deploy, upload samples, query",
+        description="Start the local cloud if needed, deploy the pipeline, upload the sample "
+        "files (and two bad ones), follow the executions, show the mails and revenue by genre "
+        "through Athena.",
     )
     _add_common(demo)
     demo.set_defaults(func=_demo)

@@ -152,17 +152,21 @@ def deploy_smoke(session: boto3.Session, settings: Settings) -> dict[str, str]:
 
 
 def wait_for_execution(
-    session: boto3.Session, machine: str, after: float, deadline_s: float = 60.0
+    session: boto3.Session, machine: str, key: str, deadline_s: float = 60.0
 ) -> dict[str, Any]:
-    """The first execution of ``machine`` started after ``after``, once it has finished."""
+    """The execution of ``machine`` started for the upload of ``key``, once it has finished."""
     sfn = session.client("stepfunctions")
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         for execution in sfn.list_executions(stateMachineArn=machine)["executions"]:
-            if execution["startDate"].timestamp() >= after and execution["status"] != "RUNNING":
-                return sfn.describe_execution(executionArn=execution["executionArn"])
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            event = json.loads(described.get("input") or "{}")
+            if event.get("detail", {}).get("object", {}).get("key") != key:
+                continue
+            if described["status"] != "RUNNING":
+                return described
         time.sleep(0.1)
-    raise WaitTimeoutError(f"no execution of {machine} finished within {deadline_s:.0f}s")
+    raise WaitTimeoutError(f"no execution of {machine} for {key} finished within {deadline_s:.0f}s")
 
 
 def run_smoke(settings: Settings) -> bool:
@@ -175,10 +179,9 @@ def run_smoke(settings: Settings) -> bool:
     res = deploy_smoke(session, settings)
     print(f"2. deployed Lambda, Glue job, SNS topic and state machine '{res['name']}'")
     key = f"incoming/smoke-{uuid.uuid4().hex[:8]}.csv"
-    before = time.time() - 1
     session.client("s3").put_object(Bucket=res["bucket"], Key=key, Body=b"title,price\nDune,9.99\n")
     print(f"3. uploaded s3://{res['bucket']}/{key}")
-    execution = wait_for_execution(session, res["state_machine"], before)
+    execution = wait_for_execution(session, res["state_machine"], key)
     history = session.client("stepfunctions").get_execution_history(
         executionArn=execution["executionArn"]
     )["events"]

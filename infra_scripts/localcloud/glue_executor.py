@@ -70,7 +70,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -90,6 +89,7 @@ from moto.utilities.utils import get_partition
 from infra_scripts.exceptions import MotoVersionError
 from infra_scripts.localcloud.patching import MOTO_VERSION, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
+from infra_scripts.localcloud.warm_python import WarmPython
 
 log = logging.getLogger("localcloud.glue")
 
@@ -325,6 +325,7 @@ class GlueExecutor:
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
+        self.warm = WarmPython(ctx.work_dir / "glue")
 
     # --- StartJobRun --------------------------------------------------------------------------
 
@@ -504,21 +505,15 @@ class GlueExecutor:
 
     def _run_process(self, job: Any, run: LocalJobRun, prepared: PreparedRun) -> None:
         account, region = job.backend.account_id, job.backend.region_name
-        argv = [
-            sys.executable,
-            str(prepared.script),
-            *script_argv(job.name, run.job_run_id, run.arguments or {}),
-        ]
         with _LOCK:
             if run.stop_requested:
                 return
-            process = subprocess.Popen(
-                argv,
-                cwd=prepared.run_dir,
+            process = self.warm.spawn(
+                str(prepared.script),
+                script_argv(job.name, run.job_run_id, run.arguments or {}),
                 env=self._environment(region, prepared.python_path),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                cwd=str(prepared.run_dir),
+                python_path=prepared.python_path,
             )
             run.process = process
             run.transition("RUNNING")
@@ -722,6 +717,7 @@ def _untag_on_delete() -> None:
 def install(ctx: ServerContext) -> None:
     """Patch moto so Glue Python shell job runs really run."""
     executor = GlueExecutor(ctx)
+    executor.warm.start_in_background()
     # What the replacement relies on: moto's GetJobRun(s) read FakeJob.job_runs and call
     # advance()/status/as_dict() of each run; GlueBackend.start_job_run delegates to the job.
     for owner, names in (

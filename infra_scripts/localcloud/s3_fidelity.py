@@ -5,6 +5,9 @@
   S3's HTTPS endpoint, so such statements are treated as not applying.
 - GetBucketNotificationConfiguration left out ``EventBridgeConfiguration``, so the
   setting could not be read back.
+- ``/moto-api/data.json`` failed (500) once an object's bucket had been deleted: reading
+  the object's ``status`` looked the bucket up. A deleted bucket's objects now read as
+  having no status.
 """
 
 from __future__ import annotations
@@ -68,3 +71,16 @@ def install(ctx: ServerContext) -> None:
         return status, headers, body
 
     replace(S3Response, "get_bucket_notification", get_bucket_notification)
+
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import FakeKey
+
+    status = require(FakeKey, "status")
+
+    def read_status(self: Any) -> Any:
+        try:
+            return status.fget(self)
+        except MissingBucket:
+            return None
+
+    replace(FakeKey, "status", property(read_status, status.fset))

@@ -34,6 +34,8 @@ EXECUTORS: tuple[str, ...] = (
     "sns_outbox",
     "redshift_serverless",
     "s3_fidelity",
+    "athena_executor",
+    "redshift_data_executor",
 )
 
 log = logging.getLogger("localcloud")

@@ -52,7 +52,7 @@ class AthenaWorkGroup(Resource):
         found = absent_on(
             lambda: self.athena.get_work_group(WorkGroup=self.name), "InvalidRequestException"
         )
-        if found is None or "WorkGroup" not in found:  # TODO(athena fidelity): moto answers {}
+        if found is None:
             return None
         config = found["WorkGroup"].get("Configuration", {})
         return {

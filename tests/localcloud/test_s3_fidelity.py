@@ -64,3 +64,16 @@ def test_eventbridge_notification_setting_reads_back(session):
         Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
     assert s3.get_bucket_notification_configuration(Bucket=bucket)["EventBridgeConfiguration"] == {}
+
+
+def test_moto_data_dashboard_survives_deleted_buckets(session, local_cloud):
+    import urllib.request
+
+    s3, bucket = session.client("s3"), unique("gone")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.delete_object(Bucket=bucket, Key="k")
+    s3.delete_bucket(Bucket=bucket)
+    with urllib.request.urlopen(f"{local_cloud.endpoint}/moto-api/data.json", timeout=30) as resp:
+        assert resp.status == 200
+        assert b'"s3"' in resp.read()

@@ -21,7 +21,7 @@ def test_top_level_help_lists_the_commands(capsys):
     assert "--target" in text
 
 
-@pytest.mark.parametrize("action", ["start", "stop", "status", "logs", "outbox"])
+@pytest.mark.parametrize("action", ["start", "stop", "status", "logs", "outbox", "smoke"])
 def test_every_local_action_has_help(capsys, action):
     text = _help(capsys, "local", action)
     assert "--port" in text and "--state-dir" in text

@@ -127,9 +127,9 @@ def load_table(account_id: str, region: str, database: str, name: str) -> Catalo
     params = table.get("Parameters") or {}
     serde = (sd.get("SerdeInfo") or {}).get("Parameters") or {}
     table_type = table.get("TableType") or "EXTERNAL_TABLE"
-    partitions = [
+    partitions = [  # list(): request threads may add partitions meanwhile
         (list(p.as_dict()["Values"]), p.as_dict()["StorageDescriptor"]["Location"])
-        for p in fake.partitions.values()
+        for p in list(fake.partitions.values())
     ]
     return CatalogTable(
         database=database,
@@ -173,7 +173,9 @@ def _reader(table: CatalogTable, paths: list[Path], hive: bool) -> str:
         return (
             f"read_csv({files}, delim = {_quote_literal(table.delimiter)}, "
             f"header = {'true' if table.skip_header else 'false'}, quote = '\"', "
-            f"columns = {{{as_text}}}, auto_detect = false"
+            f"columns = {{{as_text}}}, auto_detect = false, "
+            # Hive's LazySimpleSerDe: extra fields are ignored, missing ones are NULL
+            "strict_mode = false, null_padding = true"
             + (", hive_partitioning = true" if hive else ", hive_partitioning = false")
             + ")"
         )
@@ -213,13 +215,21 @@ def _present_columns(con: Any, reader: str) -> set[str]:
     return {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
 
 
-def scan_sql(table: CatalogTable, mirror: S3Mirror, con: Any) -> str:
-    """A SELECT over the table's current data, to use as a view body or subquery."""
+def scan_sql(
+    table: CatalogTable, mirror: S3Mirror, con: Any, *, read_files: list[Path] | None = None
+) -> str:
+    """A SELECT over the table's current data, to use as a view body or subquery.
+
+    The local files the scan reads are appended to ``read_files`` when it is given (Athena
+    reports their total size as the query's DataScannedInBytes).
+    """
     if table.table_type == "VIRTUAL_VIEW":
         raise CatalogError(f"{table.name} is a view; expand its SQL instead of scanning it")
     bucket, prefix = parse_s3_uri(table.location.rstrip("/") + "/")
     if not table.partition_keys:
         paths = mirror.sync_prefix(bucket, prefix)
+        if read_files is not None:
+            read_files.extend(paths)
         if not paths:
             return _empty(table)
         reader = _reader(table, paths, hive=False)
@@ -237,6 +247,8 @@ def scan_sql(table: CatalogTable, mirror: S3Mirror, con: Any) -> str:
         hive_paths.extend(paths)
         if paths:
             branches.append((values, paths))
+    if read_files is not None:
+        read_files.extend(hive_paths)
     if not branches:
         return _empty(table)
     if hive_style:

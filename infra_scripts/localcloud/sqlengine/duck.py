@@ -7,14 +7,17 @@ switch those protections off again from SQL.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
 T = TypeVar("T")
+SettingValue = str | int | float | bool
+_SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NO_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
@@ -26,11 +29,31 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _setting_literal(value: SettingValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return _quote(str(value))
+
+
 def sandboxed_connection(
-    allowed_dirs: Sequence[Path], *, database: str = ":memory:", threads: int = 2
+    allowed_dirs: Sequence[Path],
+    *,
+    database: str = ":memory:",
+    threads: int = 2,
+    settings: Mapping[str, SettingValue] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection limited to ``allowed_dirs``; its configuration is then locked."""
+    """A DuckDB connection limited to ``allowed_dirs``; its configuration is then locked.
+
+    ``settings`` (e.g. ``{"integer_division": True, "TimeZone": "UTC"}``) are set globally
+    first, so every cursor of the connection has them too.
+    """
     con = duckdb.connect(database, config={**NO_DOWNLOADS, "threads": threads})
+    for name, value in (settings or {}).items():
+        if not _SETTING_NAME.fullmatch(name):
+            raise ValueError(f"not a DuckDB setting name: {name!r}")
+        con.execute(f"SET GLOBAL {name} = {_setting_literal(value)}")
     dirs = ", ".join(_quote(str(Path(d).resolve()) + "/") for d in allowed_dirs)
     con.execute(f"SET allowed_directories = [{dirs}]")
     con.execute("SET enable_external_access = false")
