@@ -717,7 +717,6 @@ def _untag_on_delete() -> None:
 def install(ctx: ServerContext) -> None:
     """Patch moto so Glue Python shell job runs really run."""
     executor = GlueExecutor(ctx)
-    executor.warm.start_in_background()
     # What the replacement relies on: moto's GetJobRun(s) read FakeJob.job_runs and call
     # advance()/status/as_dict() of each run; GlueBackend.start_job_run delegates to the job.
     for owner, names in (
@@ -770,6 +769,16 @@ def install(ctx: ServerContext) -> None:
         return ActionResult({"JobName": name})
 
     _add_method(response_class, "update_job", update_job)
+
+    # Warm the interpreter when the first job is defined, not at start-up (it would slow
+    # the server's own start): by the time a run starts, the imports are done.
+    original_create_job = require(glue_models.GlueBackend, "create_job")
+
+    def create_job(self: Any, *args: Any, **kwargs: Any) -> Any:
+        executor.warm.start_in_background()
+        return original_create_job(self, *args, **kwargs)
+
+    replace(glue_models.GlueBackend, "create_job", create_job)
     _untag_on_delete()
     log.info("Glue executor installed (Python shell runs, minute = %ss)", ctx.glue_minute_seconds)
 

@@ -41,17 +41,24 @@ EXECUTORS: tuple[str, ...] = (
 log = logging.getLogger("localcloud")
 
 
-def install_executors(ctx: ServerContext) -> None:
-    """Configure moto and apply every executor's patches (before the first request)."""
+def install_executors(ctx: ServerContext) -> list[Any]:
+    """Configure moto and apply every executor's patches (before the first request).
+
+    Returns the executor modules; those with an ``after_start(ctx)`` hook get it called
+    once the server listens (for slow warm-ups that must not delay start-up).
+    """
     check_moto_version()
     os.environ["MOTO_PORT"] = str(ctx.port)  # the Step Functions interpreter calls back here
     os.environ.setdefault("MOTO_CALL_RESET_API", "false")
     from moto.core.config import default_user_config
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
+    modules = []
     for name in EXECUTORS:
         module = importlib.import_module(f"infra_scripts.localcloud.{name}")
         module.install(ctx)
+        modules.append(module)
+    return modules
 
 
 class HealthMiddleware:
@@ -182,7 +189,7 @@ def serve(ctx: ServerContext) -> None:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    install_executors(ctx)
+    modules = install_executors(ctx)
     app = build_app(ctx)
     server = make_server(
         "127.0.0.1", ctx.port, app, threaded=True, request_handler=MotoRequestHandler
@@ -190,6 +197,9 @@ def serve(ctx: ServerContext) -> None:
     log.info(
         "local cloud (moto %s) listening on %s, pid %s", MOTO_VERSION, ctx.endpoint, os.getpid()
     )
+    for module in modules:
+        if hasattr(module, "after_start"):
+            module.after_start(ctx)
     server.serve_forever()
 
 

@@ -79,6 +79,11 @@ def install(ctx: ServerContext) -> None:
         return original_get_backend(account, region)
 
     replace(responses, "get_backend", get_backend)
+
+
+def after_start(ctx: ServerContext) -> None:
+    """Load and patch the interpreter once the server listens (requests wait for it)."""
+    del ctx
     threading.Thread(target=_patch_interpreter, name="sfn-patches", daemon=True).start()
 
 

@@ -98,6 +98,7 @@ class WarmPython:
         self._lock = threading.Lock()
         self._zygote: subprocess.Popen[bytes] | None = None
         self._failed = False
+        self._warming = False
         self.socket_path = str(work_dir / "warm-python.sock")
 
     def _ensure_started(self) -> bool:
@@ -124,7 +125,11 @@ class WarmPython:
             return True
 
     def start_in_background(self) -> None:
-        """Warm up now, so the first run does not wait for the imports."""
+        """Warm up now (once), so the first run does not wait for the imports."""
+        with self._lock:
+            if self._warming or self._failed:
+                return
+            self._warming = True
         threading.Thread(target=self._ensure_started, name="warm-python", daemon=True).start()
 
     def spawn(
