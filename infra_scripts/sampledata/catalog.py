@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline_src.schema import GENRES as GENRES  # the genres the pipeline knows
+
 
 @dataclass(frozen=True)
 class Book:
@@ -28,20 +30,6 @@ class Book:
         units, _, cents = self.list_price.partition(".")
         return int(units) * 100 + int(cents.ljust(2, "0"))
 
-
-GENRES: tuple[str, ...] = (
-    "Fiction",
-    "Self-Help",
-    "Thriller",
-    "Romance",
-    "Finance",
-    "Science Fiction",
-    "Spirituality",
-    "Classic",
-    "Mystery",
-    "History",
-    "Historical Fiction",
-)
 
 AGE_GROUPS: tuple[str, ...] = ("10s", "20s", "30s", "40s", "50s", "60s")
 

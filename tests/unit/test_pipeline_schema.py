@@ -7,17 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from infra_scripts.sampledata import reason_codes
-from pipeline_src import naming, schema
+from pipeline_src import naming
 from pipeline_src.schema import NESTED, check_row, check_value
-
-
-def test_reason_codes_agree_with_the_sample_data_generator():
-    assert schema.FILE_LEVEL == reason_codes.FILE_LEVEL
-    assert schema.ROW_LEVEL == reason_codes.ROW_LEVEL
-    assert schema.AGE_GROUP_VALUES == reason_codes.AGE_GROUP_VALUES
-    assert schema.FORMULA_PREFIXES == reason_codes.FORMULA_PREFIXES
-    assert schema.MAX_FIELD_CHARS == reason_codes.MAX_FIELD_CHARS
 
 
 @pytest.mark.parametrize(
