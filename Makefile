@@ -19,25 +19,35 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the kit (quick when already up to date)
 
-demo: setup ## start the local cloud and run the end-to-end smoke (upload → state machine → mail)
-	$(BIN)/retailkit demo
+demo: setup ## every notebook, headless, on the local cloud (fresh stack) + the HTML report
+	$(BIN)/retailkit notebooks run --fresh-stack --html
 
-test: setup ## lint, then run every test (unit + local cloud) — what CI runs
+test: setup ## lint, then every test (unit, local cloud, notebooks via nbval) — what CI runs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# nbval: the notebooks, serially, in kernel python3, against a local cloud of their own (free
+	@# port, temporary state dir; notebook 00 starts it); the trap stops it whatever the outcome.
+	@state=$$(mktemp -d) && \
+	port=$$($(BIN)/python -c 'from infra_scripts.localcloud.process import free_port; print(free_port())') && \
+	export RETAIL_KIT_STATE_DIR=$$state RETAIL_KIT_LOCAL_PORT=$$port JUPYTER_PREFER_ENV_PATH=1 && \
+	unset RETAIL_KIT_STACK_NAME && \
+	trap '$(BIN)/retailkit local stop >/dev/null; rm -rf "$$state"' EXIT && \
+	echo "pytest --nbval-lax notebooks/ (local cloud on port $$port)" && \
+	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name python3 notebooks/ $(PYTEST_ARGS)
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: setup ## ruff format and autofix
+format: setup ## ruff format and autofix; strip notebook outputs except nbval-checked cells
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/retailkit notebooks strip
 
-lab: setup ## open JupyterLab on the notebooks (starts the local cloud first)
+lab: setup ## JupyterLab on the notebooks, kernel python3 of .venv (starts the local cloud)
 	$(BIN)/retailkit local start
-	$(BIN)/jupyter lab notebooks/
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
 
 local-start: setup ## start the local cloud in the background (port 4566)
 	$(BIN)/retailkit local start

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from infra_scripts.config import Settings
 from infra_scripts.exceptions import RetailKitError
+from infra_scripts.notebooks import add_cli as add_notebooks_cli
+from infra_scripts.sampledata.cli import add_cli as add_sample_data_cli
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -271,12 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(demo)
     demo.set_defaults(func=_demo)
 
-    try:
-        from infra_scripts.sampledata.cli import add_cli
-    except ImportError:  # pragma: no cover - sample data module not installed
-        pass
-    else:
-        add_cli(commands)
+    add_sample_data_cli(commands)
+    add_notebooks_cli(commands)
     return parser
 
 

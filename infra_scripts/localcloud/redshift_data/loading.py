@@ -217,7 +217,8 @@ def run_copy(cur: duckdb.DuckDBPyConnection, command: CopyCommand, mirror: S3Mir
     paths = _source_files(mirror, command)
     column_list = ", ".join(quote_ident(n) for n in names)
     if command.format == "PARQUET":
-        reader = f"read_parquet({_file_list(paths)})"
+        # Redshift COPY reads the files as they are: no columns from key=value folders.
+        reader = f"read_parquet({_file_list(paths)}, hive_partitioning = false)"
         found = len(cur.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall())
         if found != len(targets):
             raise RedshiftSqlError(

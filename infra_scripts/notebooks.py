@@ -1,0 +1,491 @@
+"""Run the notebook tour headless with papermill (``retailkit notebooks run``), keep them stripped.
+
+Notebooks run in order (``NN_verb_object.ipynb``) into ``runs/<timestamp>/`` — never in
+place — each in a fresh ``python3`` kernel. While one runs, the next one's kernel starts
+and imports its modules, so kernel start-up is off the critical path. The first failure
+stops the run and names the notebook, the cell, the error and the output file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from infra_scripts.config import PROJECT_ROOT, Settings
+from infra_scripts.exceptions import RetailKitError
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+RUNS_DIR = PROJECT_ROOT / "runs"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+REPORT_NOTEBOOK = "06_sales_report"
+TEARDOWN_NOTEBOOK = "99_teardown"
+KERNEL = "python3"
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+_NOTEBOOK_NAME = re.compile(r"^\d{2}_[A-Za-z0-9_]+\.ipynb$")
+
+
+class NotebookFailedError(RetailKitError):
+    """A notebook cell raised: names the notebook, the cell, the error and the output file."""
+
+    def __init__(self, notebook: str, cell: str, error: str, output: Path) -> None:
+        super().__init__(f"{notebook} failed in {cell}: {error}\n  output notebook: {output}")
+        self.notebook, self.cell, self.error, self.output = notebook, cell, error, output
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook."""
+
+    name: str
+    output: Path
+    seconds: float
+
+
+# --- selection and parameters ------------------------------------------------------------
+def discover(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The tour's notebooks (``NN_*.ipynb``) in run order."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if _NOTEBOOK_NAME.match(p.name))
+
+
+def select(paths: Sequence[Path], only: Iterable[str] | None) -> list[Path]:
+    """The notebooks whose number or name is in ``only`` (``"04"``, ``"04,06"``), in order."""
+    wanted = [w.strip() for item in only or () for w in item.split(",") if w.strip()]
+    if not wanted:
+        return list(paths)
+    chosen = [p for p in paths if any(p.name[:2] == w or p.stem == w for w in wanted)]
+    unknown = [w for w in wanted if not any(p.name[:2] == w or p.stem == w for p in paths)]
+    if unknown:
+        names = ", ".join(p.stem for p in paths)
+        raise RetailKitError(f"no notebook {', '.join(unknown)} (have: {names})")
+    return chosen
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p`` value as papermill's CLI reads it: True/False/None, int, float, else text."""
+    if text in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[text]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_parameters(pairs: Iterable[Sequence[str]] | None) -> dict[str, Any]:
+    """``[["start_date", "2026-10-27"], ["top_n", "5"]]`` → ``{"start_date": ..., "top_n": 5}``."""
+    params = {}
+    for key, value in pairs or ():
+        if not key.isidentifier():
+            raise RetailKitError(f"parameter name {key!r} is not a Python identifier")
+        params[key] = parse_value(value)
+    return params
+
+
+def new_run_dir(root: Path = RUNS_DIR, now: datetime | None = None) -> Path:
+    """A new, empty ``<root>/<YYYYmmdd-HHMMSS>`` folder (suffixed if that second is taken)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    for n in range(100):
+        path = Path(root) / (stamp if n == 0 else f"{stamp}-{n}")
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise RetailKitError(f"could not create a run folder under {root}")
+
+
+def fresh_stack_name(now: datetime | None = None) -> str:
+    """A stack name no earlier run used (``tour-<MMDDHHMMSS>-<4 hex>``)."""
+    return f"tour-{(now or datetime.now()).strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:4]}"
+
+
+def declared_parameters(path: Path) -> set[str]:
+    """The names the notebook's ``parameters`` cell assigns (what papermill can override)."""
+    import nbformat
+
+    names: set[str] = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            nodes = ast.walk(ast.parse(cell.source))
+            names |= {
+                n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return names
+
+
+# --- kernels -----------------------------------------------------------------------------
+def notebook_imports(path: Path) -> str:
+    """The top-level import statements of a notebook's code cells (to warm a kernel)."""
+    import nbformat
+
+    lines = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        lines += [ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    return "\n".join(dict.fromkeys(lines))
+
+
+class WarmKernel:
+    """A kernel started (and its notebook's imports run) before the notebook needs it."""
+
+    def __init__(
+        self,
+        notebook: Path,
+        kernel_name: str = KERNEL,
+        *,
+        log_path: Path | None = None,
+        timeout_s: float = 60,
+    ) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.notebook = notebook
+        self.manager = KernelManager(kernel_name=kernel_name)
+        if log_path is None:
+            self.manager.start_kernel(cwd=str(notebook.parent))
+        else:  # the kernel process's own output (warnings, crashes), not the notebook's
+            with open(log_path, "ab") as log:
+                self.manager.start_kernel(cwd=str(notebook.parent), stdout=log, stderr=log)
+        self._thread = threading.Thread(target=self._warm, args=(timeout_s,), daemon=True)
+        self._thread.start()
+
+    def _warm(self, timeout_s: float) -> None:
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=timeout_s)
+            code = notebook_imports(self.notebook)
+            if code:  # silent: no outputs, no execution count; errors resurface in the notebook
+                client.execute_interactive(
+                    code,
+                    silent=True,
+                    store_history=False,
+                    timeout=timeout_s,
+                    output_hook=lambda msg: None,  # e.g. import-time warnings: not ours to print
+                )
+        except Exception:  # the notebook run reports a broken kernel itself
+            pass
+        finally:
+            client.stop_channels()
+
+    def ready(self, timeout_s: float = 60) -> Any:
+        """Wait for the warm-up; return the kernel manager for papermill."""
+        self._thread.join(timeout_s)
+        return self.manager
+
+    def shutdown(self) -> None:
+        """Stop the kernel (idempotent)."""
+        self._thread.join(5)
+        if self.manager.has_kernel:
+            self.manager.shutdown_kernel(now=True)
+
+
+# --- running -----------------------------------------------------------------------------
+def _failure(name: str, exc: Exception, output: Path) -> NotebookFailedError:
+    source = (getattr(exc, "source", "") or "").strip().splitlines()
+    cell = f"cell {getattr(exc, 'cell_index', '?')} (In [{getattr(exc, 'exec_count', '?')}])"
+    if source:
+        cell += f" `{source[0][:80]}`"
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    error = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
+    return NotebookFailedError(name, cell, error, output)
+
+
+def _skip_iri_format_checker() -> None:
+    """Make jsonschema skip its optional IRI format checker (``rfc3987_syntax``).
+
+    That module compiles a grammar at import: 2-3 s in every process that imports nbformat,
+    for a format notebooks never use. Only this process is affected.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def run_notebooks(
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    per_notebook: Mapping[str, Mapping[str, Any]] | None = None,
+    kernel_name: str = KERNEL,
+    prewarm: int = 2,
+    warm: Sequence[WarmKernel] = (),
+    timeout_s: float = 600,
+    stream: TextIO | None = None,
+) -> list[NotebookRun]:
+    """Execute ``paths`` in order into ``out_dir``; raise at the first failing notebook.
+
+    ``parameters`` go to every notebook that declares them in its ``parameters`` cell,
+    ``per_notebook[stem]`` to that one only. Up to
+    ``prewarm`` kernels boot ahead of the notebook that runs (0: papermill starts each);
+    ``warm`` are kernels already booting for the first paths. Warm kernels write their own
+    stdout/stderr (warnings, crashes) to ``out_dir/kernels.log``.
+    """
+    _skip_iri_format_checker()
+    import papermill
+
+    stream = stream or sys.stdout
+    paths = [Path(p) for p in paths]
+    out_dir = Path(out_dir)
+    if out_dir.resolve() in {p.resolve().parent for p in paths}:
+        raise RetailKitError(f"{out_dir} holds the notebooks: outputs never overwrite them")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = out_dir / "kernels.log"
+    queue = deque(warm)
+    runs: list[NotebookRun] = []
+    try:
+        for index, path in enumerate(paths):
+            while len(queue) < min(prewarm, len(paths) - index):
+                queue.append(WarmKernel(paths[index + len(queue)], kernel_name, log_path=log))
+            current = queue.popleft() if queue else None
+            output = out_dir / path.name
+            print(f"[{index + 1}/{len(paths)}] {path.stem} …", end="", file=stream, flush=True)
+            started = time.perf_counter()
+            declared = declared_parameters(path)
+            params = {**(parameters or {}), **(per_notebook or {}).get(path.stem, {})}
+            params = {k: v for k, v in params.items() if k in declared}
+            engine_kwargs = {"km": current.ready()} if current else {}
+            try:
+                papermill.execute_notebook(
+                    str(path),
+                    str(output),
+                    parameters=params,
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,  # written once, at the end or failure
+                    cwd=str(path.parent),
+                    execution_timeout=timeout_s,
+                    **engine_kwargs,
+                )
+            except Exception as exc:
+                print(" FAILED", file=stream, flush=True)
+                raise _failure(path.stem, exc, output) from exc
+            finally:
+                if current:
+                    current.shutdown()
+            seconds = time.perf_counter() - started
+            runs.append(NotebookRun(path.stem, output, seconds))
+            print(f" ok {seconds:5.1f}s", file=stream, flush=True)
+    finally:
+        for kernel in queue:
+            kernel.shutdown()
+    return runs
+
+
+def export_html(executed: Path, out_dir: Path, name: str = "sales_report.html") -> Path:
+    """An executed notebook as HTML without code cells (markdown and outputs only)."""
+    _skip_iri_format_checker()
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+# --- stripping ---------------------------------------------------------------------------
+def is_checked(cell: Any) -> bool:
+    """True for code cells whose output nbval compares (``# NBVAL_CHECK_OUTPUT``)."""
+    return cell.get("cell_type") == "code" and CHECK_MARK in cell.get("source", "")
+
+
+def _clean_outputs(outputs: list) -> list:
+    import nbformat
+
+    cleaned = []
+    for output in outputs:
+        output = dict(output)
+        if "metadata" in output:
+            output["metadata"] = {}
+        cleaned.append(nbformat.from_dict(output))
+    return cleaned
+
+
+def strip_notebook(nb: Any, reference: Any | None = None) -> Any:
+    """Outputs and counts removed, except for checked cells (nbval compares only those).
+
+    Checked cells keep their outputs and an execution count (nbval skips cells without
+    one). With ``reference`` (an executed copy, e.g. from ``runs/``), they take outputs and
+    count from the cell with the same id there: that is how checked values are updated.
+    """
+    import nbformat
+
+    executed = {c.get("id"): c for c in (reference.cells if reference else [])}
+    for cell in nb.cells:
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
+        if cell.cell_type != "code":
+            continue
+        source = executed.get(cell.get("id"), cell)
+        if is_checked(cell) and source.get("outputs"):
+            cell.outputs = _clean_outputs(source["outputs"])
+            cell.execution_count = source.get("execution_count") or 1
+        else:
+            cell.outputs = []
+            cell.execution_count = None
+    kernelspec = nb.metadata.get("kernelspec") or {
+        "name": KERNEL,
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    nb.metadata = nbformat.from_dict(
+        {"kernelspec": kernelspec, "language_info": {"name": "python"}}
+    )
+    return nb
+
+
+def strip_paths(
+    paths: Iterable[Path], *, outputs_from: Path | None = None, check: bool = False
+) -> list[Path]:
+    """Strip notebooks in place (or only report, with ``check``); return those that changed."""
+    import nbformat
+
+    changed = []
+    for path in map(Path, paths):
+        text = path.read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        reference = None
+        if outputs_from is not None and (Path(outputs_from) / path.name).exists():
+            reference = nbformat.read(Path(outputs_from) / path.name, as_version=4)
+        new_text = nbformat.writes(strip_notebook(nb, reference)) + "\n"
+        if new_text != text:
+            changed.append(path)
+            if not check:
+                path.write_text(new_text, encoding="utf-8")
+    return changed
+
+
+# --- command line ------------------------------------------------------------------------
+def _explicit_stack(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "stack", None) or os.environ.get("RETAIL_KIT_STACK_NAME"))
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``retailkit notebooks run``: the time it prints covers everything, cloud start included."""
+    from infra_scripts.localcloud import process
+
+    started = time.perf_counter()
+    paths = select(discover(args.folder), args.only)
+    stack = fresh_stack_name() if args.fresh_stack and not _explicit_stack(args) else None
+    params = {"target": settings.target, "region": settings.region}
+    params["stack_name"] = stack or settings.stack_name
+    given = parse_parameters(args.parameter)
+    known = set().union(*map(declared_parameters, paths)) if paths else set()
+    if set(given) - known:
+        raise RetailKitError(
+            f"no notebook of this run takes {', '.join(sorted(set(given) - known))} "
+            f"(they take: {', '.join(sorted(known))})"
+        )
+    params.update(given)
+    os.environ["RETAIL_KIT_LOCAL_PORT"] = str(settings.local_port)
+    os.environ["RETAIL_KIT_STATE_DIR"] = str(settings.state_dir)
+    out_dir = new_run_dir(args.out)
+    report_dir = PROJECT_ROOT / str(params.get("report_dir") or REPORTS_DIR / out_dir.name)
+    per_notebook = {REPORT_NOTEBOOK: {"report_dir": str(report_dir)}} if args.html else {}
+    prewarm = 0 if args.no_prewarm else 2
+    warm = [WarmKernel(p, log_path=out_dir / "kernels.log") for p in paths[:prewarm]]
+    started_cloud = False
+    try:
+        if settings.target == "local" and not args.no_local_cloud:  # kernels boot meanwhile
+            status, started_cloud = process.start(settings)
+            print(("started " if started_cloud else "using ") + status.describe())
+        print(f"running {len(paths)} notebooks (stack {params['stack_name']}) into {out_dir}/")
+        runs = run_notebooks(
+            paths, out_dir, parameters=params, per_notebook=per_notebook, prewarm=prewarm, warm=warm
+        )
+        if args.html and any(r.name == REPORT_NOTEBOOK for r in runs):
+            html = export_html(out_dir / f"{REPORT_NOTEBOOK}.ipynb", report_dir)
+            print(f"report: {html} (+ {len(list(report_dir.glob('*.png')))} chart PNGs)")
+    except NotebookFailedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"stopped after {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        return 1
+    finally:
+        for kernel in warm:
+            kernel.shutdown()  # no-op for those run_notebooks already used
+        if started_cloud and any(p.stem == TEARDOWN_NOTEBOOK for p in paths):
+            process.stop(settings)
+            print(f"stopped the local cloud this run started (log: {process.log_file(settings)})")
+    print(f"{len(runs)} notebooks ok in {time.perf_counter() - started:.1f}s (all included)")
+    return 0
+
+
+def strip_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``retailkit notebooks strip``."""
+    paths = args.paths or discover(args.folder)
+    changed = strip_paths(paths, outputs_from=args.outputs_from, check=args.check)
+    for path in changed:
+        print(f"{'not stripped' if args.check else 'stripped'}: {path}")
+    return 1 if args.check and changed else 0
+
+
+def add_cli(subparsers: Any) -> None:
+    """Register ``notebooks run`` and ``notebooks strip`` on the ``retailkit`` CLI."""
+    parser = subparsers.add_parser(
+        "notebooks",
+        help="run the notebook tour headless (papermill) or strip committed outputs",
+        description="The ordered notebooks in notebooks/: run them with papermill, strip them.",
+    )
+    commands = parser.add_subparsers(dest="notebooks_command", required=True, metavar="ACTION")
+    run = commands.add_parser(
+        "run",
+        help="execute the notebooks in order into runs/<timestamp>/",
+        description="Execute the notebooks in order with papermill into runs/<timestamp>/ (never "
+        "in place); stop at the first failure. On the local target a local cloud is started if "
+        "none answers; it is stopped at the end when the run included the teardown notebook.",
+    )
+    run.add_argument("--only", action="append", metavar="NN", help="only these (04, 04,06)")
+    run.add_argument("--html", action="store_true", help="export 06's output to reports/ as HTML")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("KEY", "VALUE"),
+        help="a notebook parameter (repeatable), as papermill -p",
+    )
+    run.add_argument(
+        "--fresh-stack",
+        action="store_true",
+        help="use a new stack name (tour-…) unless --stack/RETAIL_KIT_STACK_NAME",
+    )
+    run.add_argument("--out", type=Path, default=RUNS_DIR, help="where runs go (default runs/)")
+    run.add_argument("--folder", type=Path, default=NOTEBOOKS_DIR, help=argparse.SUPPRESS)
+    run.add_argument(
+        "--no-prewarm", action="store_true", help="start each kernel only when its turn comes"
+    )
+    run.add_argument("--no-local-cloud", action="store_true", help="do not start a local cloud")
+    run.add_argument("--port", type=int, help="local cloud port (env RETAIL_KIT_LOCAL_PORT)")
+    run.add_argument("--state-dir", type=Path, help="local cloud state dir")
+    run.set_defaults(func=run_command)
+    strip = commands.add_parser(
+        "strip",
+        help="remove outputs except those of # NBVAL_CHECK_OUTPUT cells",
+        description="Strip outputs, counts and metadata from notebooks, keeping the outputs of "
+        "cells nbval checks; --outputs-from takes those from an executed run.",
+    )
+    strip.add_argument("paths", nargs="*", type=Path, help="notebooks (default: the tour)")
+    strip.add_argument("--outputs-from", type=Path, help="a runs/<timestamp> folder")
+    strip.add_argument("--check", action="store_true", help="change nothing; exit 1 if needed")
+    strip.add_argument("--folder", type=Path, default=NOTEBOOKS_DIR, help=argparse.SUPPRESS)
+    strip.set_defaults(func=strip_command)

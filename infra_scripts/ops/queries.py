@@ -1,0 +1,239 @@
+"""Run the kit's SQL (``pipeline_src/sql``) on Athena and Redshift into DataFrames, with cost.
+
+    result = athena_query(session, "revenue_by_genre", outputs)
+    result.frame, result.bytes_scanned, result.cost_usd
+
+Athena bills $5 per TB scanned, rounded up to the MB with a 10 MB minimum per query, so
+small queries all cost the minimum. Redshift Serverless bills RPU-hours, not bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import awswrangler as wr
+import boto3
+import pandas as pd
+
+from infra_scripts.exceptions import RetailKitError
+from pipeline_src.sql import fill, queries
+
+ATHENA_USD_PER_TB = 5.0
+ATHENA_MIN_BYTES = 10 * 1024**2
+MB = 1024**2
+TB = 1024**4
+_STORE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_DONE = ("FINISHED", "FAILED", "ABORTED")
+
+
+class QueryFailedError(RetailKitError):
+    """A Redshift Data API statement ended FAILED or ABORTED; carries Redshift's error."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """One query's answer and what it cost."""
+
+    name: str
+    engine: str
+    frame: pd.DataFrame
+    seconds: float
+    bytes_scanned: int | None = None
+
+    @property
+    def billed_bytes(self) -> int | None:
+        return None if self.bytes_scanned is None else athena_billed_bytes(self.bytes_scanned)
+
+    @property
+    def cost_usd(self) -> float | None:
+        return None if self.bytes_scanned is None else athena_cost_usd(self.bytes_scanned)
+
+
+def athena_billed_bytes(bytes_scanned: int) -> int:
+    """What Athena bills: the scan rounded up to the MB, at least 10 MB."""
+    return max(ATHENA_MIN_BYTES, math.ceil(bytes_scanned / MB) * MB)
+
+
+def athena_cost_usd(bytes_scanned: int) -> float:
+    """Athena's price for one query that scanned ``bytes_scanned`` ($5/TB, 10 MB minimum)."""
+    return athena_billed_bytes(bytes_scanned) / TB * ATHENA_USD_PER_TB
+
+
+def sales_filter(
+    start_date: str | dt.date | None = None,
+    end_date: str | dt.date | None = None,
+    store_id: str | None = None,
+) -> str | None:
+    """A WHERE condition on the sales table (dates inclusive), or None for everything."""
+    parts = []
+    if start_date:
+        parts.append(f"sale_date >= DATE '{dt.date.fromisoformat(str(start_date))}'")
+    if end_date:
+        parts.append(f"sale_date <= DATE '{dt.date.fromisoformat(str(end_date))}'")
+    if store_id:
+        if not _STORE_ID.match(store_id):
+            raise ValueError(f"not a store id: {store_id!r}")
+        parts.append(f"store_id = '{store_id}'")
+    return " AND ".join(parts) or None
+
+
+def athena_sql(name: str, outputs: Mapping[str, str], where: str | None = None) -> str:
+    """The Athena query ``name`` for this stack; ``where`` narrows the sales table first."""
+    database, table = outputs["glue_database"], outputs["glue_table"]
+    sql = fill(queries("athena")[name], {"database": database, "table": table})
+    if where:
+        source = f'"{database}"."{table}"'
+        if source not in sql:
+            raise ValueError(f"{name}.sql does not read {source}: cannot narrow it to {where}")
+        sql = sql.replace(source, f"(SELECT * FROM {source} WHERE {where}) AS {table}")
+    return sql
+
+
+def athena_query(
+    session: boto3.Session,
+    name: str,
+    outputs: Mapping[str, str],
+    *,
+    where: str | None = None,
+    sql: str | None = None,
+    label: str | None = None,
+) -> QueryResult:
+    """Run a named query (or ``sql``) in the stack's workgroup; frame, bytes scanned, cost.
+
+    ``where`` narrows the sales table first (see :func:`sales_filter`); ``label`` names the
+    result in :func:`cost_table` (default: ``name``).
+    """
+    started = time.perf_counter()
+    frame = wr.athena.read_sql_query(
+        sql or athena_sql(name, outputs, where),
+        database=outputs["glue_database"],
+        workgroup=outputs["athena_workgroup"],
+        ctas_approach=False,
+        boto3_session=session,
+    )
+    stats = getattr(frame, "query_metadata", {}).get("Statistics", {})
+    return QueryResult(
+        name=label or name,
+        engine="athena",
+        frame=frame,
+        seconds=time.perf_counter() - started,
+        bytes_scanned=int(stats.get("DataScannedInBytes", 0)),
+    )
+
+
+def cost_table(results: Iterable[QueryResult]) -> pd.DataFrame:
+    """One row per query: rows, bytes scanned, bytes billed, cost and duration."""
+    rows = [
+        {
+            "query": r.name,
+            "engine": r.engine,
+            "rows": len(r.frame),
+            "scanned_kb": None if r.bytes_scanned is None else round(r.bytes_scanned / 1024, 1),
+            "billed_mb": None if r.billed_bytes is None else r.billed_bytes // MB,
+            "cost_usd": None if r.cost_usd is None else round(r.cost_usd, 6),
+            "seconds": round(r.seconds, 2),
+        }
+        for r in results
+    ]
+    return pd.DataFrame(rows)
+
+
+def redshift_values(outputs: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """Placeholder values for ``sql/redshift/*.sql``: schemas ``mart`` and ``lake``."""
+    return {
+        "schema": "mart",
+        "external_schema": "lake",
+        "database": outputs["glue_database"],
+        "table": outputs["glue_table"],
+        "bucket": outputs["processed_bucket"],
+        "role_arn": outputs["redshift_role_arn"],
+        "region": outputs["region"],
+        **extra,
+    }
+
+
+def redshift_sql(name: str, outputs: Mapping[str, str], **extra: str) -> str:
+    """The Redshift script ``name`` with this stack's values (``extra`` adds e.g. ``genre``)."""
+    return fill(queries("redshift")[name], redshift_values(outputs, **extra))
+
+
+def split_statements(script: str) -> list[str]:
+    """The statements of a SQL script (``--`` comment lines dropped; ``;`` ends a statement)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
+
+
+def redshift_script(
+    session: boto3.Session,
+    script: str,
+    outputs: Mapping[str, str],
+    *,
+    deadline_s: float = 120.0,
+) -> dict:
+    """Run a script's statements as one Data API batch (one transaction); wait for it."""
+    client = session.client("redshift-data")
+    batch = client.batch_execute_statement(
+        WorkgroupName=outputs["redshift_workgroup"],
+        Database=outputs.get("redshift_database", "dev"),
+        Sqls=split_statements(script),
+    )
+    deadline = time.monotonic() + deadline_s
+    while True:
+        described = client.describe_statement(Id=batch["Id"])
+        if described["Status"] in _DONE:
+            break
+        if time.monotonic() > deadline:
+            raise QueryFailedError(f"statement {batch['Id']} still running after {deadline_s}s")
+        time.sleep(0.1)
+    if described["Status"] != "FINISHED":
+        raise QueryFailedError(f"Redshift {described['Status']}: {described.get('Error')}")
+    return described
+
+
+def redshift_query(
+    session: boto3.Session, name: str, outputs: Mapping[str, str], *, sql: str | None = None
+) -> QueryResult:
+    """Run a named Redshift query (or ``sql``) through the Data API into a DataFrame."""
+    started = time.perf_counter()
+    con = wr.data_api.redshift.connect(
+        workgroup_name=outputs["redshift_workgroup"],
+        database=outputs.get("redshift_database", "dev"),
+        boto3_session=session,
+    )
+    text = sql or redshift_sql(name, outputs)
+    frame = wr.data_api.redshift.read_sql_query(text, con=con)
+    return QueryResult(name, "redshift", frame, time.perf_counter() - started)
+
+
+def partition_genres(session: boto3.Session, outputs: Mapping[str, str]) -> list[str]:
+    """The genre partitions registered in the Glue Data Catalog."""
+    pages = (
+        session.client("glue")
+        .get_paginator("get_partitions")
+        .paginate(DatabaseName=outputs["glue_database"], TableName=outputs["glue_table"])
+    )
+    return sorted({p["Values"][0] for page in pages for p in page["Partitions"]})
+
+
+def load_fact_sales(session: boto3.Session, outputs: Mapping[str, str]) -> pd.DataFrame:
+    """COPY every genre partition into ``mart.fact_sales`` (merge on transaction_id)."""
+    rows = []
+    for genre in partition_genres(session, outputs):
+        started = time.perf_counter()
+        described = redshift_script(
+            session, redshift_sql("copy_fact_sales", outputs, genre=genre), outputs
+        )
+        inserted = sum(
+            sub.get("ResultRows", 0)
+            for sub in described.get("SubStatements", [])
+            if sub.get("QueryString", "").lstrip().upper().startswith("INSERT")
+        )
+        rows.append(
+            {"genre": genre, "rows": inserted, "seconds": round(time.perf_counter() - started, 2)}
+        )
+    return pd.DataFrame(rows, columns=["genre", "rows", "seconds"])

@@ -1,0 +1,104 @@
+"""The pure parts of the helpers the notebooks call: query text, cost, charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from infra_scripts.ops import charts
+from infra_scripts.ops.queries import (
+    MB,
+    QueryResult,
+    athena_billed_bytes,
+    athena_cost_usd,
+    athena_sql,
+    cost_table,
+    redshift_sql,
+    sales_filter,
+    split_statements,
+)
+
+OUTPUTS = {
+    "glue_database": "shop",
+    "glue_table": "sales",
+    "processed_bucket": "shop-processed",
+    "redshift_role_arn": "arn:aws:iam::123456789012:role/shop-redshift",
+    "region": "eu-west-1",
+}
+
+
+def test_athena_bills_whole_megabytes_with_a_10_mb_minimum():
+    assert athena_billed_bytes(1) == 10 * MB
+    assert athena_billed_bytes(10 * MB + 1) == 11 * MB
+    assert athena_cost_usd(1024**4) == pytest.approx(5.0)
+    assert athena_cost_usd(300_000) == pytest.approx(10 * MB / 1024**4 * 5)
+
+
+def test_sales_filter_builds_a_safe_condition():
+    assert sales_filter() is None
+    assert sales_filter("2026-10-27", dt.date(2026, 10, 29), "S01") == (
+        "sale_date >= DATE '2026-10-27' AND sale_date <= DATE '2026-10-29' AND store_id = 'S01'"
+    )
+    with pytest.raises(ValueError):
+        sales_filter(start_date="yesterday")
+    with pytest.raises(ValueError, match="not a store id"):
+        sales_filter(store_id="S01' OR '1'='1")
+
+
+def test_athena_sql_fills_the_stack_and_narrows_the_table():
+    plain = athena_sql("revenue_by_genre", OUTPUTS)
+    assert 'FROM "shop"."sales"' in plain and "${" not in plain
+    narrowed = athena_sql("revenue_by_genre", OUTPUTS, where="genre = 'Fiction'")
+    assert """(SELECT * FROM "shop"."sales" WHERE genre = 'Fiction') AS sales""" in narrowed
+
+
+def test_redshift_scripts_split_into_statements_with_values():
+    statements = split_statements(redshift_sql("copy_fact_sales", OUTPUTS, genre="Fiction"))
+    assert [s.split()[0] for s in statements] == ["CREATE", "COPY", "DELETE", "INSERT", "DROP"]
+    assert "s3://shop-processed/sales/genre=Fiction/" in statements[1]
+    assert "mart.fact_sales" in statements[2]
+
+
+def test_cost_table_has_one_row_per_query():
+    frame = pd.DataFrame({"n": [1, 2]})
+    table = cost_table(
+        [QueryResult("a", "athena", frame, 0.5, 2 * MB), QueryResult("b", "redshift", frame, 1.0)]
+    )
+    assert table["query"].tolist() == ["a", "b"]
+    assert table.loc[0, "billed_mb"] == 10 and table.loc[0, "rows"] == 2
+    assert pd.isna(table.loc[1, "cost_usd"])
+
+
+def test_charts_draw_from_query_frames(tmp_path):
+    genre = pd.DataFrame({"genre": ["Fiction", "Classic"], "revenue": [Decimal("10.5"), 3]})
+    days = pd.DataFrame(
+        {
+            "sale_date": [dt.date(2026, 10, 26), dt.date(2026, 10, 27)],
+            "revenue": [Decimal("5"), Decimal("7")],
+            "revenue_7d_avg": [5.0, 6.0],
+        }
+    )
+    timeline = pd.DataFrame(
+        {
+            "execution": ["e1", "e1", "e2"],
+            "state": ["Validate", "Transform", "Validate"],
+            "entered": pd.to_datetime(
+                ["2026-01-01T00:00:00Z", "2026-01-01T00:00:02Z", "2026-01-01T00:00:01Z"]
+            ),
+            "seconds": [2.0, 3.0, 1.0],
+        }
+    )
+    executions = pd.DataFrame({"name": ["e1", "e2"], "key": ["incoming/a.csv", "incoming/b.csv"]})
+    figures = [
+        charts.revenue_by_genre(genre),
+        charts.daily_trend(days),
+        charts.execution_gantt(timeline, executions),
+        charts.architecture({"raw_bucket": "shop-raw"}),
+    ]
+    assert all(isinstance(f, Figure) for f in figures)
+    assert [t.get_text() for t in figures[2].axes[0].get_yticklabels()] == ["a.csv", "b.csv"]
+    assert charts.save(figures[0], tmp_path / "out" / "g.png").stat().st_size > 1000
