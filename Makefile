@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format lab local-start local-stop local-status bench deploy destroy clean
+.PHONY: help setup demo test test-all lint format lab local-start local-stop local-status bench deploy destroy clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,10 +58,13 @@ local-stop: setup ## stop the local cloud
 local-status: setup ## is the local cloud running? (health, port, moto version)
 	$(BIN)/retailkit local status
 
-bench: setup ## benchmarks: local cloud core, sample-data generator, ETL vs DuckDB
-	$(BIN)/python bench/bench_localcloud.py
-	$(BIN)/python bench/bench_sample_data.py
-	$(BIN)/python bench/bench_etl.py
+bench: setup ## every benchmark (bench/run_all.py), then the summary table of figures vs targets
+	$(BIN)/python bench/run_all.py
+
+test-all: setup ## lint, then every test including those marked slow
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m 'not aws' $(PYTEST_ARGS)
 
 deploy: setup ## deploy the pipeline (local cloud by default; RETAIL_KIT_TARGET=aws for AWS)
 	$(BIN)/retailkit deploy

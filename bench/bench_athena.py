@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import awswrangler as wr
 import duckdb
 
+from bench.report import emit
 from infra_scripts.localcloud import LocalCloud
 
 RATIO_TARGET = 1.5
@@ -224,10 +225,12 @@ def main() -> int:
         ratio = athena_ms / duck_ms
         failed |= ratio > RATIO_TARGET
         print(f"{name:14} {athena_ms:8.0f}ms {duck_ms:8.0f}ms {ratio:6.2f}x {RATIO_TARGET:6.1f}x")
+        emit(f"Athena path vs DuckDB, {args.rows:,} rows: {name}", ratio, "x", RATIO_TARGET)
     failed |= trivial_ms > OVERHEAD_TARGET_MS
     print(
         f"{'fixed overhead':14} {trivial_ms:8.0f}ms {'-':>10} {'-':>7} {OVERHEAD_TARGET_MS:5.0f}ms"
     )
+    emit("Athena fixed overhead (trivial query)", trivial_ms, "ms", OVERHEAD_TARGET_MS)
     print("all targets met" if not failed else "some targets missed")
     return 1 if failed else 0
 

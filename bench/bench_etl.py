@@ -21,6 +21,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import emit  # noqa: E402
+
 THROUGHPUT_TARGET = 0.7
 RSS_TARGET = 1.5
 
@@ -133,6 +137,14 @@ def main() -> int:
                 f"  throughput ratio {speed:.2f}x (target >= {THROUGHPUT_TARGET}x)  "
                 f"RSS ratio {memory:.2f}x (target <= {RSS_TARGET}x)"
             )
+            emit(
+                f"ETL {size:,} rows: throughput vs DuckDB COPY",
+                speed,
+                "x",
+                THROUGHPUT_TARGET,
+                higher_is_better=True,
+            )
+            emit(f"ETL {size:,} rows: peak RSS vs DuckDB COPY", memory, "x", RSS_TARGET)
             if ours["rows"] != duck["rows"]:
                 print(f"  row counts differ: pipeline {ours['rows']:,}, DuckDB {duck['rows']:,}")
                 ok = False

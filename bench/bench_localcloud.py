@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import emit
 from infra_scripts.config import Settings
 from infra_scripts.localcloud import LocalCloud, process
 from tests.helpers import create_function, role_arn, unique, zip_code
@@ -135,6 +136,7 @@ def main() -> int:
         target_text = f"{target:.0f} ms" if target else "-"
         print(f"{name:34} {median:7.1f}ms {low:7.1f}ms {high:7.1f}ms {target_text:>9} {ratio:>6}")
         failed |= bool(target and median > target)
+        emit(name, median, "ms", target)
     print("all targets met" if not failed else "some targets missed")
     return 1 if failed else 0
 

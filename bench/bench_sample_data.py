@@ -19,6 +19,9 @@ from pathlib import Path
 
 TARGET_SECONDS = 60.0
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench.report import emit  # noqa: E402
 
 
 def run(rows: str, fmt: str, schema: str) -> int:
@@ -52,6 +55,7 @@ def run(rows: str, fmt: str, schema: str) -> int:
     print(f"output:    {size:,} bytes ({size / 2**20:,.1f} MiB)")
     print(f"peak RSS:  {peak_mib:,.1f} MiB (child)")
     verdict = "OK" if ratio <= 1 else "OVER TARGET"
+    emit(f"sample data: {count:,} {fmt} rows generated", elapsed, "s", TARGET_SECONDS)
     print(f"target:    {TARGET_SECONDS:.0f} s -> ratio {ratio:.2f} ({verdict})")
     return 0 if ratio <= 1 else 1
 

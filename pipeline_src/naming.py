@@ -1,9 +1,13 @@
 """Where the pipeline puts things: every key derived from the source object's key.
 
 One source object always maps to the same output names, so reprocessing a file replaces
-its own outputs and never duplicates them:
+its own outputs and never duplicates them (each load writes new data files, then commits by
+replacing the source's one commit marker, then deletes the older loads' files:
+:mod:`pipeline_src.etl.commit`):
 
-- data:       ``<processed>/sales/genre=<genre>/<stem>.parquet`` (one file per genre)
+- data:       ``<processed>/sales/genre=<genre>/<stem>.<load id>.parquet`` (one per genre)
+- commit:     ``<processed>/loads/<stem>.parquet`` (which load of the source is visible)
+- pending:    ``<processed>/loads-pending/<stem>/<load id>.json`` (a load not yet cleaned up)
 - rejects:    ``<processed>/rejects/<relative key>.rejects.csv``
 - summary:    ``<processed>/summaries/<relative key>.json`` (the data-quality summary)
 - quarantine: ``<quarantine bucket>/quarantine/<relative key>`` (rejected originals)
@@ -23,6 +27,8 @@ INCOMING_PREFIX = "incoming/"
 TABLE_PREFIX = "sales/"
 REJECTS_PREFIX = "rejects/"
 SUMMARIES_PREFIX = "summaries/"
+LOADS_PREFIX = "loads/"
+PENDING_PREFIX = "loads-pending/"
 QUARANTINE_PREFIX = "quarantine/"
 PARTITION_COLUMN = "genre"
 
@@ -53,8 +59,24 @@ def partition_prefix(genre: str) -> str:
     return f"{TABLE_PREFIX}{PARTITION_COLUMN}={hive_escape(genre)}/"
 
 
-def data_key(key: str, genre: str) -> str:
-    return f"{partition_prefix(genre)}{output_stem(key)}.parquet"
+def data_key(key: str, genre: str, load_id: str = "") -> str:
+    """A data file of ``key`` in ``genre``, named by its load when one is given."""
+    load = f".{load_id}" if load_id else ""
+    return f"{partition_prefix(genre)}{output_stem(key)}{load}.parquet"
+
+
+def pending_prefix(key: str) -> str:
+    return f"{PENDING_PREFIX}{output_stem(key)}/"
+
+
+def pending_key(key: str, load_id: str) -> str:
+    """The record of a load in progress (or of an attempt that crashed)."""
+    return f"{pending_prefix(key)}{load_id}.json"
+
+
+def load_marker_key(key: str) -> str:
+    """The source's commit marker: a row of the loads table naming its committed load."""
+    return f"{LOADS_PREFIX}{output_stem(key)}.parquet"
 
 
 def rejects_key(key: str) -> str:

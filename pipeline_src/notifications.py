@@ -61,6 +61,10 @@ def success(summary: dict[str, Any]) -> Notification:
         f"Rows loaded:   {accepted:,}",
         f"Rows rejected: {rejected:,}",
     ]
+    if summary.get("committed") is False:
+        lines.append(
+            "A newer upload of the same file was loaded meanwhile: the table shows that one."
+        )
     if summary.get("duplicates_dropped"):
         lines.append(
             f"  (of which {_plural(summary['duplicates_dropped'], 'repeated transaction_id')})"

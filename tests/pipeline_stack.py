@@ -89,3 +89,51 @@ def states_entered(session: boto3.Session, execution_arn: str) -> list[str]:
     return [
         e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
     ]
+
+
+def wait_for_executions(
+    session: boto3.Session,
+    stack: PipelineStack,
+    uploads: list[tuple[str, str]],
+    deadline_s: float = 90,
+    poll_s: float = 0.1,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The finished executions of many uploads, by (key, version id).
+
+    One ListExecutions per poll and each execution's input read once: cheap for a burst.
+    """
+    sfn = session.client("stepfunctions")
+    wanted = set(uploads)
+    upload_of: dict[str, tuple[str, str] | None] = {}  # execution ARN → its upload
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+    deadline = time.monotonic() + deadline_s
+    paginator = sfn.get_paginator("list_executions")
+    while time.monotonic() < deadline:
+        for page in paginator.paginate(stateMachineArn=stack.state_machine_arn):
+            for item in page["executions"]:
+                arn = item["executionArn"]
+                if arn not in upload_of:
+                    payload = json.loads(sfn.describe_execution(executionArn=arn)["input"])
+                    upload = (payload.get("key"), payload.get("version_id"))
+                    upload_of[arn] = upload if upload in wanted else None
+                upload = upload_of[arn]
+                if upload is not None and upload not in done and item["status"] != "RUNNING":
+                    done[upload] = sfn.describe_execution(executionArn=arn)
+        if len(done) == len(wanted):
+            return done
+        time.sleep(poll_s)
+    missing = sorted(wanted - set(done))
+    raise TimeoutError(f"{len(missing)} executions unfinished after {deadline_s}s: {missing[:5]}")
+
+
+def athena(session: boto3.Session, stack: PipelineStack, sql: str) -> Any:
+    """A query's result as a DataFrame (results under the processed bucket's ``_athena/``)."""
+    import awswrangler as wr
+
+    return wr.athena.read_sql_query(
+        sql,
+        database=stack.database,
+        ctas_approach=False,
+        s3_output=f"s3://{stack.processed_bucket}/_athena/",
+        boto3_session=session,
+    )

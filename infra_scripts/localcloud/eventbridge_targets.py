@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -41,10 +42,16 @@ def aws_shaped(event: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def _json_path(expression: str, event: dict[str, Any]) -> Any:
+@functools.lru_cache(maxsize=1024)
+def _compiled_path(expression: str) -> Any:
+    """A parsed JSONPath (jsonpath_ng rebuilds its parser tables on every parse: ~10 ms)."""
     from jsonpath_ng.ext import parse
 
-    matches = parse(expression).find(event)
+    return parse(expression)
+
+
+def _json_path(expression: str, event: dict[str, Any]) -> Any:
+    matches = _compiled_path(expression).find(event)
     return matches[0].value if matches else None
 
 

@@ -54,6 +54,9 @@ runs only), ExecutionTime (whole seconds), Attempt (always 0: MaxRetries is not 
 Arguments, Timeout (run's, else job's, else 2880), MaxCapacity (else 0.0625), GlueVersion
 (the job's), LogGroupName ``/aws-glue/python-jobs`` and ErrorMessage.
 
+At most ``MAX_RUNNING_PROCESSES`` scripts run at once (32 per core): further runs wait in
+``STARTING`` — MaxConcurrentRuns is still checked against every run that is not finished.
+
 Threads: one per run (plus one per output pipe); every shared state change happens under
 ``_LOCK``; every wait has a deadline.
 """
@@ -115,6 +118,14 @@ MAX_EVENT_BYTES = 200_000  # CloudWatch Logs caps an event at 256 KiB
 _LOCK = threading.RLock()
 # moto's LogStream.put_log_events is not thread-safe ("TODO: to be thread safe ...").
 _LOGS_LOCK = threading.Lock()
+
+# Run id → set when the run reaches a final state (Step Functions' .sync waits on it).
+_RUN_ENDED: dict[str, threading.Event] = {}
+MAX_TRACKED_RUNS = 10_000
+# Scripts running at once; more runs wait in STARTING, as runs wait for capacity on AWS (a
+# safety limit for huge bursts: below it, more parallel runs finish a burst sooner, since
+# each run mostly waits on the server's answers).
+MAX_RUNNING_PROCESSES = max(64, 32 * (os.cpu_count() or 1))
 
 _FakeJob = require(glue_models, "FakeJob")
 _FakeJobRun = require(glue_models, "FakeJobRun")
@@ -187,6 +198,7 @@ class LocalJobRun(_FakeJobRun):
             if state in FINAL_STATES:
                 self.completed_on = self.modified_on
                 self._ended = time.monotonic()
+                _RUN_ENDED.setdefault(self.job_run_id, threading.Event()).set()
             return True
 
     @property
@@ -232,6 +244,16 @@ class PreparedRun:
     run_dir: Path
     script: Path
     python_path: list[str] = field(default_factory=list)
+
+
+def wait_for_run_end(run_id: str, timeout: float) -> bool:
+    """Block until the local run ``run_id`` has ended, at most ``timeout`` s; True if it has.
+
+    Runs this executor does not know (not started here) return False at once.
+    """
+    with _LOCK:
+        event = _RUN_ENDED.get(run_id)
+    return event.wait(timeout) if event is not None else False
 
 
 def merged_arguments(job: Any, run_arguments: dict[str, str] | None) -> dict[str, str]:
@@ -326,6 +348,7 @@ class GlueExecutor:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.warm = WarmPython(ctx.work_dir / "glue")
+        self._slots = threading.BoundedSemaphore(MAX_RUNNING_PROCESSES)
 
     # --- StartJobRun --------------------------------------------------------------------------
 
@@ -367,6 +390,9 @@ class GlueExecutor:
                 previous_run_id=previous_run_id,
             )
             job.job_runs.append(run)
+            if len(_RUN_ENDED) >= MAX_TRACKED_RUNS:
+                _RUN_ENDED.pop(next(iter(_RUN_ENDED)))
+            _RUN_ENDED.setdefault(run.job_run_id, threading.Event())
         thread = threading.Thread(
             target=self._execute, args=(job, run), name=f"glue-{run.job_run_id[:12]}", daemon=True
         )
@@ -425,7 +451,9 @@ class GlueExecutor:
                 self._put_logs(account, region, ERROR_LOG_GROUP, run.job_run_id, [str(exc)])
                 run.transition("FAILED", str(exc))
                 return
-            self._run_process(job, run, prepared)
+            with self._slots:  # beyond MAX_RUNNING_PROCESSES a run stays STARTING, as on AWS
+                if not run.stop_requested:
+                    self._run_process(job, run, prepared)
         except Exception as exc:  # never leave a run STARTING/RUNNING forever
             log.exception("Glue run %s of %s failed in the executor", run.job_run_id, job.name)
             run.transition("FAILED", f"Internal error of the local cloud's Glue executor: {exc!r}")

@@ -2,9 +2,12 @@
 
 Each function gets warm workers (:mod:`lambda_worker`) keyed by its code hash and
 configuration; a worker serves one invocation at a time and is reused afterwards,
-like a Lambda execution environment. Timeout and memory size are enforced (the
-worker is killed and the AWS-shaped error returned); printed output and logging go
-to CloudWatch Logs ``/aws/lambda/<name>``, with START/END/REPORT lines.
+like a Lambda execution environment. At most ``MAX_WORKERS_PER_FUNCTION`` invocations of a
+function run at once; the others wait for a worker (AWS would start more environments, but
+here every cold start costs the same few cores, so a burst would mostly pay for start-ups).
+Timeout and memory size are enforced (the worker is killed and the AWS-shaped error
+returned); printed output and logging go to CloudWatch Logs ``/aws/lambda/<name>``, with
+START/END/REPORT lines.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from infra_scripts.localcloud.runtime import ServerContext
 log = logging.getLogger("localcloud.lambda")
 
 WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
-MAX_IDLE_WORKERS_PER_FUNCTION = 4
+MAX_WORKERS_PER_FUNCTION = 8
+MAX_IDLE_WORKERS_PER_FUNCTION = MAX_WORKERS_PER_FUNCTION
 MEMORY_POLL_S = 0.05
 TAIL_LOG_BYTES = 4096
 _INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "HOME", "SYSTEMROOT", "TMPDIR")
@@ -103,6 +107,13 @@ class LambdaRuntime:
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Worker]] = {}
         self._current_key: dict[str, str] = {}
+        self._slots: dict[str, threading.BoundedSemaphore] = {}  # function ARN → free workers
+
+    def _slot(self, fn: Any) -> threading.BoundedSemaphore:
+        with self._lock:
+            return self._slots.setdefault(
+                fn.function_arn, threading.BoundedSemaphore(MAX_WORKERS_PER_FUNCTION)
+            )
 
     # --- code and configuration -------------------------------------------------------
     def _code_dir(self, fn: Any) -> Path:
@@ -216,6 +227,10 @@ class LambdaRuntime:
     # --- invocation ---------------------------------------------------------------------
     def invoke(self, fn: Any, event: str) -> InvocationResult:
         """Run one invocation of ``fn`` with the JSON text ``event``."""
+        with self._slot(fn):
+            return self._invoke(fn, event)
+
+    def _invoke(self, fn: Any, event: str) -> InvocationResult:
         request_id = str(uuid.uuid4())
         if not str(fn.run_time or "").startswith("python"):
             body = {

@@ -53,12 +53,24 @@ def install_executors(ctx: ServerContext) -> list[Any]:
     from moto.core.config import default_user_config
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
+    _cache_module_list()
     modules = []
     for name in EXECUTORS:
         module = importlib.import_module(f"infra_scripts.localcloud.{name}")
         module.install(ctx)
         modules.append(module)
     return modules
+
+
+def _cache_module_list() -> None:
+    """moto's dispatcher lists its own package directory (os.listdir + isdir for ~150
+    entries) on every request, under a global lock: the list never changes, so keep it."""
+    from moto import backends
+
+    from infra_scripts.localcloud.patching import replace
+
+    modules = tuple(backends.list_of_moto_modules())
+    replace(backends, "list_of_moto_modules", lambda: modules)
 
 
 class HealthMiddleware:

@@ -9,7 +9,12 @@
 - ``aws-sdk:redshiftdata`` was an unknown service name (boto3 calls it ``redshift-data``).
 - An execution started without a name was called "None" (AWS generates a UUID), and a
   result that is a JSON string came back from DescribeExecution unencoded.
-- ``.sync`` polling every 0.5 s is shortened so local executions finish promptly.
+- ``.sync`` polling every 0.5 s is shortened so local executions finish promptly; for Glue
+  job runs the poll instead waits on the run's end in the Glue executor (at most
+  ``GLUE_SYNC_WAIT_S`` between GetJobRun calls), so a burst of running jobs does not flood
+  the server with GetJobRun requests and each execution still moves on as soon as its run ends.
+- what every execution re-did (parse the definition, create SDK clients, parse JSONPath)
+  is cached: :mod:`stepfunctions_caches`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from infra_scripts.localcloud.runtime import ServerContext
 log = logging.getLogger("localcloud.stepfunctions")
 
 SYNC_POLL_S = 0.05
+GLUE_SYNC_WAIT_S = 1.0
 _BUGGY_LINE = "callback_endpoint.interrupt_all()"
 _FIXED_LINE = "if callback_endpoint is not None: callback_endpoint.interrupt_all()"
 _SDK_SERVICE_NAMES = {"redshiftdata": "redshift-data", "redshiftserverless": "redshift-serverless"}
@@ -106,6 +112,8 @@ def _apply_patches() -> None:
     )
     from moto.stepfunctions.parser.asl.utils import encoding
 
+    from infra_scripts.localcloud.stepfunctions_caches import install_caches
+
     _fix_sync_callback(state_task_service_callback)
     require(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK")
     state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK = SYNC_POLL_S
@@ -120,9 +128,36 @@ def _apply_patches() -> None:
         original_after(self, env, *args, **kwargs)
 
     replace(service_cls, "_after_eval_execution", after_eval_execution)
+    _wait_for_glue_runs()
     overrides = require(service_cls, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES")
     overrides.update(_SDK_SERVICE_NAMES)
     _fix_execution_name_and_output(to_json_str)
+    install_caches()
+
+
+def _wait_for_glue_runs() -> None:
+    """``glue:startJobRun.sync``: GetJobRun when the run ended (or every GLUE_SYNC_WAIT_S)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_glue,
+    )
+
+    from infra_scripts.localcloud.glue_executor import wait_for_run_end
+
+    glue_cls = require(state_task_service_glue, "StateTaskServiceGlue")
+    original = require(glue_cls, "_sync_to_start_job_run")
+
+    def sync_to_start_job_run(self: Any, env: Any, *args: Any, **kwargs: Any) -> Any:
+        run_id = env.stack[-1].get("JobRunId") if env.stack else None  # StartJobRun's output
+        resolver = original(self, env, *args, **kwargs)
+
+        def resolve() -> Any:
+            if run_id:
+                wait_for_run_end(run_id, GLUE_SYNC_WAIT_S)
+            return resolver()
+
+        return resolve
+
+    replace(glue_cls, "_sync_to_start_job_run", sync_to_start_job_run)
 
 
 def _fix_execution_name_and_output(to_json_str: Any) -> None:

@@ -41,6 +41,7 @@ from infra_scripts.provision.pipeline import (
     UploadRule,
 )
 from infra_scripts.provision.s3 import PURPOSES, Bucket
+from infra_scripts.provision.views import CuratedView
 
 __all__ = ["Change", "DeployResult", "deploy", "destroy", "plan", "stack_resources", "status"]
 
@@ -74,6 +75,7 @@ def stack_resources(ctx: StackContext) -> list[Resource]:
         Topic(ctx),
         GlueDatabase(ctx),
         GlueTable(ctx),
+        GlueTable(ctx, loads=True),
         ArtifactObjects(ctx, artifacts),
         LambdaFunction(ctx, artifacts, "validate", VALIDATE_HANDLER, memory_mb=512),
         LambdaFunction(ctx, artifacts, "notify", NOTIFY_HANDLER, memory_mb=256),
@@ -81,6 +83,7 @@ def stack_resources(ctx: StackContext) -> list[Resource]:
         StateMachine(ctx),
         UploadRule(ctx),
         AthenaWorkGroup(ctx),
+        CuratedView(ctx),
         RedshiftNamespace(ctx),
         RedshiftWorkgroup(ctx),
         FailedExecutionsAlarm(ctx),

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from infra_scripts.config import Settings
 from infra_scripts.session import CLIENT_CONFIG
+from pipeline_src.etl.table import curated_view_name, loads_table_name
 
 Action = Literal["create", "update", "delete", "none"]
 STACK_TAG = "retail-kit:stack"
@@ -89,6 +90,14 @@ class StackNames:
     @property
     def table(self) -> str:
         return "sales"
+
+    @property
+    def loads_table(self) -> str:
+        return loads_table_name(self.table)
+
+    @property
+    def curated_view(self) -> str:
+        return curated_view_name(self.table)
 
     @property
     def workgroup(self) -> str:

@@ -11,13 +11,13 @@ from infra_scripts.provision import policies
 from infra_scripts.provision.artifacts import Artifacts
 from infra_scripts.provision.core import Resource, StackContext, absent_on, canonical
 from pipeline_src import events, naming
-from pipeline_src.etl.catalog import table_input
+from pipeline_src.etl.catalog import loads_table_input, table_input
 from pipeline_src.statemachine import render
 
 LAMBDA_RUNTIME = "python3.11"
 GLUE_MAX_CAPACITY = 0.0625  # the smallest Python-shell size: 1/16 DPU
 GLUE_TIMEOUT_MINUTES = 30
-GLUE_MAX_CONCURRENT_RUNS = 20
+GLUE_MAX_CONCURRENT_RUNS = 100  # a burst (a backfill) runs at once; billing is per run
 
 
 def _tag_list(ctx: StackContext) -> list[dict[str, str]]:
@@ -104,20 +104,30 @@ class GlueDatabase(Resource):
 
 
 class GlueTable(Resource):
-    """The sales table; the job itself appends compatible columns and registers partitions."""
+    """The sales table, or (``loads=True``) the commit markers' table.
+
+    The job itself appends compatible columns and registers partitions.
+    """
 
     kind = "glue table"
 
-    def __init__(self, ctx: StackContext) -> None:
-        super().__init__(ctx, f"{ctx.names.database}.{ctx.names.table}")
+    def __init__(self, ctx: StackContext, *, loads: bool = False) -> None:
+        self.table = ctx.names.loads_table if loads else ctx.names.table
+        super().__init__(ctx, f"{ctx.names.database}.{self.table}")
+        self.loads = loads
         self.glue = ctx.client("glue")
 
     @property
     def location(self) -> str:
-        return f"s3://{self.ctx.names.bucket('processed')}/{naming.TABLE_PREFIX}"
+        prefix = naming.LOADS_PREFIX if self.loads else naming.TABLE_PREFIX
+        return f"s3://{self.ctx.names.bucket('processed')}/{prefix}"
+
+    def _input(self) -> dict[str, Any]:
+        spec = loads_table_input if self.loads else table_input
+        return spec(self.table, self.location)
 
     def desired(self) -> dict[str, Any]:
-        spec = table_input(self.ctx.names.table, self.location)
+        spec = self._input()
         return {
             "location": self.location,
             "partition_keys": [
@@ -127,9 +137,7 @@ class GlueTable(Resource):
 
     def current(self) -> dict[str, Any] | None:
         found = absent_on(
-            lambda: self.glue.get_table(
-                DatabaseName=self.ctx.names.database, Name=self.ctx.names.table
-            ),
+            lambda: self.glue.get_table(DatabaseName=self.ctx.names.database, Name=self.table),
             "EntityNotFoundException",
         )
         if found is None:
@@ -143,28 +151,22 @@ class GlueTable(Resource):
         }
 
     def create(self) -> None:
-        self.glue.create_table(
-            DatabaseName=self.ctx.names.database,
-            TableInput=table_input(self.ctx.names.table, self.location),
-        )
+        self.glue.create_table(DatabaseName=self.ctx.names.database, TableInput=self._input())
 
     def update(self, drift: list[str]) -> None:
-        self.glue.update_table(
-            DatabaseName=self.ctx.names.database,
-            TableInput=table_input(self.ctx.names.table, self.location),
-        )
+        self.glue.update_table(DatabaseName=self.ctx.names.database, TableInput=self._input())
 
     def remove(self) -> bool:
         gone = absent_on(
-            lambda: self.glue.delete_table(
-                DatabaseName=self.ctx.names.database, Name=self.ctx.names.table
-            ),
+            lambda: self.glue.delete_table(DatabaseName=self.ctx.names.database, Name=self.table),
             "EntityNotFoundException",
         )
         return gone is not None
 
     def outputs(self) -> dict[str, str]:
-        return {"glue_table": self.ctx.names.table, "table_location": self.location}
+        if self.loads:
+            return {"loads_table": self.table}
+        return {"glue_table": self.table, "table_location": self.location}
 
 
 class LambdaFunction(Resource):

@@ -67,11 +67,12 @@ def _objects(ctx: StackContext, purpose: str) -> str:
 
 
 def _catalog(ctx: StackContext) -> list[str]:
-    db, table = ctx.names.database, ctx.names.table
+    names = ctx.names
+    db = names.database
     return [
         ctx.arn("glue", "catalog"),
         ctx.arn("glue", f"database/{db}"),
-        ctx.arn("glue", f"table/{db}/{table}"),
+        *(ctx.arn("glue", f"table/{db}/{t}") for t in (names.table, names.loads_table)),
     ]
 
 

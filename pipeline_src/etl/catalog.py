@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeline_src import naming
-from pipeline_src.etl.table import glue_columns, glue_partition_keys
+from pipeline_src.etl.table import glue_columns, glue_partition_keys, loads_glue_columns
 
 PARQUET_SERDE = {
     "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
@@ -38,6 +38,7 @@ def _storage(location: str, columns: list[dict[str, str]]) -> dict[str, Any]:
 
 
 def table_input(name: str, location: str) -> dict[str, Any]:
+    """The sales table (every load's rows; analytics read the curated view over it)."""
     return {
         "Name": name,
         "Description": "Bookstore sales loaded by the retail pipeline (one row per sale)",
@@ -48,15 +49,31 @@ def table_input(name: str, location: str) -> dict[str, Any]:
     }
 
 
-def ensure_table(glue: Any, database: str, table: str, location: str) -> str:
-    """Create the table if absent, append missing columns; returns what happened."""
+def loads_table_input(name: str, location: str) -> dict[str, Any]:
+    """The loads table: one commit marker per source file (unpartitioned)."""
+    return {
+        "Name": name,
+        "Description": "The committed load of each sales file (one row per file)",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "parquet", "parquet.compression": "SNAPPY"},
+        "StorageDescriptor": _storage(location, loads_glue_columns()),
+        "PartitionKeys": [],
+    }
+
+
+def ensure_table(
+    glue: Any, database: str, table: str, location: str, *, loads: bool = False
+) -> str:
+    """Create the table (sales, or with ``loads`` the loads table) if absent, append missing
+    columns; returns what happened."""
+    spec = loads_table_input if loads else table_input
     try:
         current = glue.get_table(DatabaseName=database, Name=table)["Table"]
     except glue.exceptions.EntityNotFoundException:
-        glue.create_table(DatabaseName=database, TableInput=table_input(table, location))
+        glue.create_table(DatabaseName=database, TableInput=spec(table, location))
         return "created"
     have = {c["Name"]: c["Type"] for c in current["StorageDescriptor"].get("Columns", [])}
-    wanted = glue_columns()
+    wanted = loads_glue_columns() if loads else glue_columns()
     conflicts = [
         f"{c['Name']} is {have[c['Name']]}, the pipeline writes {c['Type']}"
         for c in wanted
@@ -67,7 +84,7 @@ def ensure_table(glue: Any, database: str, table: str, location: str) -> str:
     missing = [c for c in wanted if c["Name"] not in have]
     if not missing:
         return "unchanged"
-    update = table_input(table, current["StorageDescriptor"].get("Location") or location)
+    update = spec(table, current["StorageDescriptor"].get("Location") or location)
     update["StorageDescriptor"]["Columns"] = current["StorageDescriptor"]["Columns"] + missing
     glue.update_table(DatabaseName=database, TableInput=update)
     return "columns added: " + ", ".join(c["Name"] for c in missing)
@@ -76,14 +93,15 @@ def ensure_table(glue: Any, database: str, table: str, location: str) -> str:
 def ensure_partitions(
     glue: Any, database: str, table: str, bucket: str, genres: Iterable[str]
 ) -> list[str]:
-    """Register the genre partitions not yet in the catalog; returns the ones added."""
+    """Register the genre partitions not yet in the catalog; returns the ones added.
+
+    One BatchCreatePartition per 100 genres: those that exist already come back as
+    ``AlreadyExistsException`` errors (cheaper than listing every partition first).
+    """
     wanted = sorted(set(genres))
-    existing = set()
-    paginator = glue.get_paginator("get_partitions")
-    for page in paginator.paginate(DatabaseName=database, TableName=table):
-        existing.update(p["Values"][0] for p in page["Partitions"])
-    new = [g for g in wanted if g not in existing]
-    for start in range(0, len(new), 100):
+    added: list[str] = []
+    for start in range(0, len(wanted), 100):
+        chunk = wanted[start : start + 100]
         inputs = [
             {
                 "Values": [genre],
@@ -91,16 +109,18 @@ def ensure_partitions(
                     f"s3://{bucket}/{naming.partition_prefix(genre)}", glue_columns()
                 ),
             }
-            for genre in new[start : start + 100]
+            for genre in chunk
         ]
         result = glue.batch_create_partition(
             DatabaseName=database, TableName=table, PartitionInputList=inputs
         )
-        errors = [
-            e
-            for e in result.get("Errors", [])
-            if e["ErrorDetail"].get("ErrorCode") != "AlreadyExistsException"
-        ]
+        existing, errors = set(), []
+        for error in result.get("Errors", []):
+            if error["ErrorDetail"].get("ErrorCode") == "AlreadyExistsException":
+                existing.add(error["PartitionValues"][0])
+            else:
+                errors.append(error)
         if errors:
             raise RuntimeError(f"cannot register partitions of {database}.{table}: {errors}")
-    return new
+        added += [genre for genre in chunk if genre not in existing]
+    return added

@@ -6,9 +6,12 @@ Arguments (Glue passes ``--name value`` pairs; ``getResolvedOptions`` is not nee
 ``--processed-bucket --database --table`` where the rows go (job default arguments).
 
 extract: download the exact object version; transform: typed Parquet per genre plus rejects
-(:mod:`pipeline_src.etl.transform`); load: upload the files under names derived from the
-source key, delete that source's stale files, register the partitions, write the
-data-quality summary to ``summaries/<key>.json`` (the notification reads it).
+(:mod:`pipeline_src.etl.transform`); load: upload the files under names of this load, register
+the partitions, commit the load (one atomic PUT: :mod:`pipeline_src.etl.commit`), delete the
+source's older files, write the data-quality summary to ``summaries/<key>.json`` (the
+notification reads it).
+
+``--fault-injection`` is a test hook only (:mod:`pipeline_src.etl.faults`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ import os
 import sys
 import tempfile
 import time
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, NamedTuple
 
 from pipeline_src import naming
 from pipeline_src.etl.catalog import ensure_partitions, ensure_table
+from pipeline_src.etl.commit import begin, commit, delete_keys, new_load_id, stale_keys
+from pipeline_src.etl.faults import Faults
+from pipeline_src.etl.table import curated_view_name, loads_table_name
 from pipeline_src.etl.transform import SourceInfo, TransformResult, transform_file
 from pipeline_src.readers import detect_format
 
@@ -33,6 +40,26 @@ REQUIRED_ARGS = (
     "--database",
     "--table",
 )
+
+
+DOWNLOAD_CHUNK = 8 << 20
+SINGLE_PUT_BYTES = 64 << 20
+PARALLEL_REQUESTS = 8  # data files are uploaded (and listed) concurrently
+#: Transient errors (throttling, 5xx, connection resets) are retried with backoff and jitter.
+CLIENT_RETRIES = {"mode": "standard", "max_attempts": 5}
+
+
+class Clients(NamedTuple):
+    s3: Any
+    glue: Any
+
+
+def make_clients(session: Any) -> Clients:
+    """The job's clients, created once, with explicit retries."""
+    from botocore.config import Config
+
+    config = Config(retries=dict(CLIENT_RETRIES), max_pool_connections=PARALLEL_REQUESTS * 2)
+    return Clients(session.client("s3", config=config), session.client("glue", config=config))
 
 
 def parse_args(argv: list[str]) -> dict[str, str]:
@@ -63,7 +90,9 @@ def source_from_args(args: dict[str, str], s3: Any) -> SourceInfo:
             Bucket=args["--source-bucket"], Key=args["--source-key"], **_version(version)
         )
         uploaded = head["LastModified"].astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return SourceInfo(args["--source-bucket"], args["--source-key"], version, uploaded)
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    load_id = new_load_id(uploaded, started)
+    return SourceInfo(args["--source-bucket"], args["--source-key"], version, uploaded, load_id)
 
 
 def _parse_time(text: str | None) -> dt.datetime | None:
@@ -86,7 +115,10 @@ def _version(version: str) -> dict[str, str]:
 def extract(s3: Any, source: SourceInfo, work_dir: str) -> str:
     """Download the exact uploaded version; the local path."""
     path = os.path.join(work_dir, "source." + detect_format(source.key))
-    s3.download_file(source.bucket, source.key, path, ExtraArgs=_version(source.version_id) or None)
+    got = s3.get_object(Bucket=source.bucket, Key=source.key, **_version(source.version_id))
+    with open(path, "wb") as out:
+        for chunk in got["Body"].iter_chunks(DOWNLOAD_CHUNK):
+            out.write(chunk)
     return path
 
 
@@ -97,32 +129,46 @@ def transform(path: str, source: SourceInfo, work_dir: str) -> TransformResult:
 
 
 def load(
-    session: Any,
+    clients: Clients,
     result: TransformResult,
     source: SourceInfo,
     args: dict[str, str],
     started: float,
+    faults: Faults,
 ) -> dict[str, Any]:
-    """Upload, replace this source's previous outputs, catalog, summary; the summary."""
-    s3, glue = session.client("s3"), session.client("glue")
+    """Upload under this load's names, catalog, commit, clean up; the summary.
+
+    Nothing of this load is visible to the curated view before the commit (see
+    :mod:`pipeline_src.etl.commit`): a crash before it leaves the previous load in place.
+    """
+    s3, glue = clients.s3, clients.glue
     bucket, database, table = args["--processed-bucket"], args["--database"], args["--table"]
-    written: list[str] = []
+    loads_table = loads_table_name(table)
+    genres = sorted(result.files)
+    begin(s3, bucket, source.key, source.load_id, genres)
+    targets = {naming.data_key(source.key, g, source.load_id): p for g, p in result.files.items()}
+    written = sorted(targets)
     bytes_written = 0
-    for genre, path in sorted(result.files.items()):
-        key = naming.data_key(source.key, genre)
-        s3.upload_file(path, bucket, key)
-        written.append(key)
-        bytes_written += os.path.getsize(path)
-    stale = _stale_data_keys(s3, bucket, source.key, set(written))
+    with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:  # boto3 clients are thread-safe
+        uploads = {pool.submit(_upload, s3, targets[k], bucket, k): k for k in written}
+        for upload in as_completed(uploads):
+            upload.result()
+            bytes_written += os.path.getsize(targets[uploads[upload]])
+            faults.after_data_file(s3, bucket, source.key)
+    table_change = ensure_table(glue, database, table, f"s3://{bucket}/{naming.TABLE_PREFIX}")
+    ensure_table(glue, database, loads_table, f"s3://{bucket}/{naming.LOADS_PREFIX}", loads=True)
+    added = ensure_partitions(glue, database, table, bucket, genres)
+    done = commit(
+        s3, bucket, source.key, source.version_id, source.load_id, result.rows_accepted, genres
+    )
+    stale = stale_keys(s3, bucket, source.key, source.load_id, genres, done)
     rejects_key = naming.rejects_key(source.key)
-    if result.rejects_path:
+    if done.committed and result.rejects_path:
         s3.upload_file(result.rejects_path, bucket, rejects_key)
         bytes_written += os.path.getsize(result.rejects_path)
-    else:
-        stale.append(rejects_key)
-    _delete(s3, bucket, stale)
-    table_change = ensure_table(glue, database, table, f"s3://{bucket}/{naming.TABLE_PREFIX}")
-    added = ensure_partitions(glue, database, table, bucket, result.files)
+    elif done.committed:
+        stale.append(rejects_key)  # rejects of an earlier version of the file
+    delete_keys(s3, bucket, stale)
     summary = {
         "source": {
             "bucket": source.bucket,
@@ -140,9 +186,14 @@ def load(
         "rows_by_genre": dict(sorted(result.rows_by_genre.items())),
         "files_written": [f"s3://{bucket}/{key}" for key in written],
         "bytes_written": bytes_written,
-        "stale_files_deleted": len(stale) - (0 if result.rejects_path else 1),
+        "load_id": source.load_id,
+        "committed": done.committed,
+        "replaced_load": done.previous.load_id if done.committed else None,
+        "superseded_by": None if done.committed else done.current,
+        "stale_objects_deleted": len(stale),
         "rejects_uri": f"s3://{bucket}/{rejects_key}" if result.rejects_path else None,
         "table": f"{database}.{table}",
+        "curated_view": f"{database}.{curated_view_name(table)}",
         "table_change": table_change,
         "partitions_added": added,
         "sale_date_source": result.date_source,
@@ -158,41 +209,30 @@ def load(
     return summary
 
 
-def _stale_data_keys(s3: Any, bucket: str, source_key: str, written: set) -> list[str]:
-    """This source's data files in partitions it no longer has rows for."""
-    stale = []
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=naming.TABLE_PREFIX, Delimiter="/"):
-        for prefix in page.get("CommonPrefixes", []):
-            key = prefix["Prefix"] + naming.output_stem(source_key) + ".parquet"
-            if key not in written:
-                stale.append(key)
-    return stale
-
-
-def _delete(s3: Any, bucket: str, keys: list[str]) -> None:
-    for start in range(0, len(keys), 1000):
-        chunk = keys[start : start + 1000]
-        if chunk:
-            s3.delete_objects(
-                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
-            )
+def _upload(s3: Any, path: str, bucket: str, key: str) -> None:
+    """One PutObject for a small file; multipart (s3transfer) above SINGLE_PUT_BYTES."""
+    if os.path.getsize(path) > SINGLE_PUT_BYTES:
+        s3.upload_file(path, bucket, key)
+        return
+    with open(path, "rb") as body:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
 
 
 def run(session: Any, args: dict[str, str]) -> dict[str, Any]:
     """The whole job for one file; returns the data-quality summary."""
     started = time.monotonic()
-    s3 = session.client("s3")
-    source = source_from_args(args, s3)
+    clients = make_clients(session)
+    source = source_from_args(args, clients.s3)
+    faults = Faults.from_args(args, source.key)
+    faults.install(clients.s3)
     with tempfile.TemporaryDirectory(prefix="retail-etl-") as work_dir:
-        path = extract(s3, source, work_dir)
+        path = extract(clients.s3, source, work_dir)
         result = transform(path, source, work_dir)
-        summary = load(session, result, source, args, started)
-    if result.rows_accepted == 0:
-        raise RuntimeError(
-            f"NO_VALID_ROWS: all {result.rows_read} rows of {source.key} were rejected "
-            f"(see {summary['rejects_uri']})"
-        )
+        if result.rows_accepted == 0:  # nothing to commit: the visible rows stay as they are
+            raise RuntimeError(
+                f"NO_VALID_ROWS: all {result.rows_read} rows of {source.key} were rejected"
+            )
+        summary = load(clients, result, source, args, started, faults)
     return summary
 
 

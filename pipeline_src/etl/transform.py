@@ -74,6 +74,7 @@ PARQUET_OPTIONS: dict[str, Any] = {
         "source_key",
         "source_version",
         "ingested_at",
+        "load_id",
     ],
     "write_statistics": [
         "price",
@@ -92,12 +93,13 @@ REJECT_COLUMNS = ("row", "reason_code", "reason", "column", *COLUMNS, "record")
 
 
 class SourceInfo(NamedTuple):
-    """The uploaded object the rows come from."""
+    """The uploaded object the rows come from, and the load that writes them."""
 
     bucket: str
     key: str
     version_id: str
     uploaded_at: dt.datetime
+    load_id: str = ""
 
 
 class Rejected(NamedTuple):
@@ -608,6 +610,7 @@ class PartitionWriter:
             "source_key": pa.scalar(self.source.key, pa.string()),
             "source_version": pa.scalar(self.source.version_id or "", pa.string()),
             "ingested_at": pa.scalar(self.ingested_at, pa.timestamp("us")),
+            "load_id": pa.scalar(self.source.load_id, pa.string()),
         }
         arrays = []
         for field in FILE_SCHEMA:

@@ -1,7 +1,8 @@
 """boto3 clients for the Lambda handlers, created once per execution environment.
 
 Creating a client costs ~0.1-0.2 s; a warm Lambda reuses the one it made on its first
-invocation (AWS's recommended practice), so only cold starts pay for it.
+invocation (AWS's recommended practice), so only cold starts pay for it. Retries are explicit:
+botocore's standard mode, 5 attempts.
 """
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+#: Transient errors (throttling, 5xx, connection resets) are retried with backoff and jitter.
+CLIENT_RETRIES = {"mode": "standard", "max_attempts": 5}
+
 
 @functools.cache
 def client(service: str) -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.session.Session().client(service)
+    config = Config(retries=dict(CLIENT_RETRIES))
+    return boto3.session.Session().client(service, config=config)

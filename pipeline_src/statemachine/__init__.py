@@ -8,6 +8,10 @@ Flow (state transitions: success 4, rejected file 5, failure 5 plus retries)::
                            └─else→ Quarantine (s3:copyObject) → NotifyRejected → FileRejected
     any task's Catch → NotifyFailure → PipelineFailed
 
+TransformFile retries Glue's transient API errors with backoff, and a failed job run
+(``States.TaskFailed``: a crash, a lost worker, an S3 error past botocore's retries) once:
+a run that dies mid-write never committed its load, so the retry starts from a clean state.
+
 The Glue job cannot return data to Step Functions: it writes its data-quality summary to
 ``summaries/<key>.json`` in the processed bucket, and NotifySuccess (a Lambda) reads it, so
 handing the summary over costs no extra state.

@@ -66,3 +66,9 @@ def test_failure_mail_extracts_the_message_from_a_json_cause():
     )
     assert "Cause: boom in Glue" in note.text
     assert note.subject.isascii() and len(note.subject) <= 100
+
+
+def test_a_superseded_load_says_the_newer_upload_is_the_one_shown():
+    assert "newer upload" not in notifications.success({**SUMMARY, "committed": True}).text
+    note = notifications.success({**SUMMARY, "committed": False})
+    assert "A newer upload of the same file was loaded meanwhile" in note.text

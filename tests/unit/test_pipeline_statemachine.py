@@ -102,3 +102,11 @@ def test_rule_input_accepts_both_shapes():
     assert events.source_from_event({**shaped, "version_id": None})["version_id"] == ""
     pattern = events.event_pattern("raw")
     assert pattern["detail"]["object"]["key"] == [{"prefix": "incoming/"}]
+
+
+def test_a_failed_glue_run_is_retried_once_after_the_transient_errors():
+    retriers = definition()["States"]["TransformFile"]["Retry"]
+    # first match wins: the API errors keep their own backoff, any other failure runs once more
+    assert retriers[-1]["ErrorEquals"] == ["States.TaskFailed"]
+    assert retriers[-1]["MaxAttempts"] == 1
+    assert all("States.TaskFailed" not in r["ErrorEquals"] for r in retriers[:-1])

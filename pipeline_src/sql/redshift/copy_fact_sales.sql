@@ -15,7 +15,8 @@ CREATE TEMP TABLE stage_sales (
     source_key VARCHAR(1024),
     source_version VARCHAR(1024),
     source_row BIGINT,
-    ingested_at TIMESTAMP
+    ingested_at TIMESTAMP,
+    load_id VARCHAR(64)
 );
 
 COPY stage_sales

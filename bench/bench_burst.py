@@ -1,0 +1,156 @@
+"""Burst: 100 files uploaded at once until every execution SUCCEEDED with the exact row total.
+
+Deploys the real pipeline in a fresh local cloud, warms it with one file, then uploads
+``--files`` seed-format CSVs of 100 rows (new transaction ids each) from 8 threads and waits
+until all their executions have finished; Athena then must count exactly files x 100 rows in
+the curated view. Prints the wall time (target ≤ 30 s) and where it went:
+
+    .venv/bin/python bench/bench_burst.py [--files 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_e2e import Pipeline, fresh_file, unique_ids
+from bench.report import emit
+from infra_scripts.localcloud import LocalCloud
+from infra_scripts.provision import deploy
+
+TARGET_S = 30.0
+ROWS_PER_FILE = 100
+POLL_S = 0.25
+
+
+def finished(pipeline: Pipeline, started_after: float) -> dict[str, int]:
+    """Executions started after ``started_after`` (epoch seconds), counted by status."""
+    counts: dict[str, int] = {}
+    pages = pipeline.sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=pipeline.outputs["state_machine_arn"]
+    )
+    for page in pages:
+        for item in page["executions"]:
+            if item["startDate"].timestamp() >= started_after:
+                counts[item["status"]] = counts.get(item["status"], 0) + 1
+    return counts
+
+
+def failures(pipeline: Pipeline, started_after: float) -> list[str]:
+    """Error and cause of the executions that did not succeed."""
+    found = []
+    pages = pipeline.sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=pipeline.outputs["state_machine_arn"], statusFilter="FAILED"
+    )
+    for page in pages:
+        for item in page["executions"]:
+            if item["startDate"].timestamp() >= started_after:
+                described = pipeline.sfn.describe_execution(executionArn=item["executionArn"])
+                found.append(f"{described.get('error')}: {str(described.get('cause'))[:300]}")
+    return found
+
+
+def glue_retries(pipeline: Pipeline, started_after: float) -> int:
+    """TransformFile attempts refused with ConcurrentRunsExceeded (retried by the ASL)."""
+    refused = 0
+    pages = pipeline.sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=pipeline.outputs["state_machine_arn"]
+    )
+    for page in pages:
+        for item in page["executions"]:
+            if item["startDate"].timestamp() < started_after:
+                continue
+            history = pipeline.sfn.get_execution_history(
+                executionArn=item["executionArn"], maxResults=1000
+            )["events"]
+            refused += sum(
+                "ConcurrentRuns" in (e.get("taskFailedEventDetails") or {}).get("error", "")
+                for e in history
+            )
+    return refused
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--deadline", type=float, default=180.0, help="give up after (s)")
+    args = parser.parse_args()
+    ids = unique_ids(100)
+    bodies = [fresh_file(ids) for _ in range(args.files)]
+    with LocalCloud() as cloud:
+        session = cloud.session()
+        settings = dataclasses.replace(cloud.settings, stack_name="bench-burst")
+        outputs = deploy(settings, session, progress=lambda _: None).outputs
+        pipeline = Pipeline(session, outputs)
+        pipeline.sample("incoming/warm-up.csv", fresh_file(ids))
+        time.sleep(1.0)  # the warm-up's execution ends; executions are told apart by start
+        s3 = session.client("s3")
+        t0 = time.time()
+
+        def put(i: int) -> None:
+            key = f"incoming/burst/sales_2026-10-26_{i:03d}.csv"
+            s3.put_object(Bucket=outputs["raw_bucket"], Key=key, Body=bodies[i])
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(put, range(args.files)))
+        uploaded = time.time() - t0
+        deadline = time.monotonic() + args.deadline
+        while True:
+            counts = finished(pipeline, t0 - 1)
+            done = sum(n for status, n in counts.items() if status != "RUNNING")
+            if done >= args.files:
+                break
+            if time.monotonic() > deadline:
+                print(f"gave up after {args.deadline:.0f}s: {counts}")
+                return 1
+            time.sleep(POLL_S)
+        all_done = time.time() - t0
+        view = outputs["curated_view"]
+        total_sql = f"SELECT COUNT(*) FROM \"{view}\" WHERE source_key LIKE 'incoming/burst/%'"
+        rows = run_count(pipeline, total_sql)
+        checked = time.time() - t0
+        retries = glue_retries(pipeline, t0 - 1)
+        for failure in failures(pipeline, t0 - 1)[:3]:
+            print(f"  FAILED {failure}")
+    expected = args.files * ROWS_PER_FILE
+    ok = counts.get("SUCCEEDED", 0) == args.files and rows == expected
+    print(f"{args.files} files x {ROWS_PER_FILE} rows uploaded at once (8 threads)")
+    print(f"  uploads done           {uploaded:7.2f} s")
+    print(f"  all executions ended   {all_done:7.2f} s  {counts}")
+    print(f"  Athena row total       {checked:7.2f} s  {rows:,} rows (expected {expected:,})")
+    print(f"  Glue starts refused (ConcurrentRunsExceeded, retried): {retries}")
+    record = emit(f"burst: {args.files} files -> all SUCCEEDED, exact rows", checked, "s", TARGET_S)
+    if not ok:
+        print("NOT all succeeded with the exact row total")
+        return 1
+    verdict = "met" if record["met"] else "NOT met"
+    print(f"target <= {TARGET_S:.0f} s: ratio {record['ratio']:.2f} ({verdict})")
+    return 0 if record["met"] else 1
+
+
+def run_count(pipeline: Pipeline, sql: str) -> int:
+    execution = pipeline.athena.start_query_execution(
+        QueryString=sql,
+        QueryExecutionContext={"Database": pipeline.outputs["glue_database"]},
+        WorkGroup=pipeline.outputs["athena_workgroup"],
+    )["QueryExecutionId"]
+    while True:
+        status = pipeline.athena.get_query_execution(QueryExecutionId=execution)["QueryExecution"][
+            "Status"
+        ]["State"]
+        if status == "SUCCEEDED":
+            result = pipeline.athena.get_query_results(QueryExecutionId=execution)
+            return int(result["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"])
+        if status in ("FAILED", "CANCELLED"):
+            raise RuntimeError(f"query {execution} {status}")
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

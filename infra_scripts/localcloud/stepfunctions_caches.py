@@ -1,0 +1,104 @@
+"""Step Functions: moto's interpreter does the same expensive work for every execution.
+
+Measured on moto 5.2.5 (the pipeline's ASL, warm): parsing the definition with its
+pure-Python ANTLR parser ~0.15-0.2 s, a new boto3 client per task state ~70 ms (three or four
+per execution), each JSONPath expression re-parsed ~1 ms (dozens per execution). A burst of
+executions spent most of the server's CPU there. These caches keep what does not change:
+
+- the ANTLR parse **tree** per definition text (each execution still gets fresh evaluation
+  components from it: only the parse is shared, never execution state);
+- the SDK client per (region, service) the interpreter calls back to the local cloud with
+  (same settings as moto's, plus a connection pool sized for concurrent executions);
+- parsed JSONPath expressions per text.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+from typing import Any
+
+from infra_scripts.localcloud.patching import replace, require
+
+CLIENT_POOL = 64
+MAX_DEFINITIONS = 256
+_PARSER_MODULE = "moto.stepfunctions.parser"
+
+
+def install_caches() -> None:
+    _cache_definition_trees()
+    _cache_sdk_clients()
+    _cache_json_paths()
+
+
+def _cache_definition_trees() -> None:
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+
+    parser = require(asl_parser, "AmazonStateLanguageParser")
+    preprocessor = require(asl_parser, "Preprocessor")
+    original = require(parser, "parse")
+    trees: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def parse(definition: str) -> tuple[Any, Any]:
+        tree = trees.get(definition)
+        if tree is not None:
+            return preprocessor().visit(tree), tree
+        program, tree = original(definition)  # raises on a syntax error: nothing cached
+        with lock:
+            if len(trees) >= MAX_DEFINITIONS:
+                trees.pop(next(iter(trees)))
+            trees[definition] = tree
+        return program, tree
+
+    replace(parser, "parse", staticmethod(parse))
+
+
+def _cache_sdk_clients() -> None:
+    import boto3
+    from botocore.config import Config
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = require(boto_client, "boto_client_for")
+    stubber = require(boto_client, "botocore_stubber")
+    port = require(boto_client, "moto_server_port")
+    timeouts = require(boto_client, "TimeoutSeconds")
+    lock = threading.Lock()
+
+    @functools.cache
+    def client(region: str, service: str, intercepting: bool) -> Any:
+        kwargs = {} if intercepting else {"endpoint_url": f"http://localhost:{port()}"}
+        with lock:  # creating clients on boto3's default session is not thread-safe
+            return boto3.client(
+                aws_access_key_id="ak",
+                region_name=region,
+                service_name=service,
+                aws_secret_access_key="sk",
+                config=Config(
+                    parameter_validation=False,
+                    retries={"max_attempts": 0, "total_max_attempts": 1},
+                    connect_timeout=timeouts.DEFAULT_TIMEOUT_SECONDS,
+                    read_timeout=timeouts.DEFAULT_TIMEOUT_SECONDS,
+                    max_pool_connections=CLIENT_POOL,
+                ),
+                **kwargs,
+            )
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        del state_credentials  # moto ignores them too: the local cloud's dummy keys
+        return client(region, service, bool(stubber.enabled))
+
+    replace(boto_client, "boto_client_for", boto_client_for)
+    for name, module in list(sys.modules.items()):  # modules that imported it by name
+        if name.startswith(_PARSER_MODULE) and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+
+def _cache_json_paths() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        parse = require(module, "parse")
+        replace(module, "parse", functools.lru_cache(maxsize=4096)(parse))
