@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import awswrangler as wr
 import duckdb
 
+from bench.data import seed_csv
 from bench.report import emit
 from infra_scripts.localcloud import LocalCloud
 
@@ -58,32 +58,12 @@ def prepare_parquet(rows: int, work_dir: Path) -> Path:
     parquet = work_dir / f"parquet-{rows}"
     if (parquet / "done").exists():
         return parquet
-    csv_dir = work_dir / f"csv-{rows}"
     started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "infra_scripts.sampledata",
-            "generate",
-            "--rows",
-            str(rows),
-            "--format",
-            "csv",
-            "--schema",
-            "seed",
-            "--seed",
-            "1",
-            "--out",
-            str(csv_dir),
-            "--quiet",
-        ],
-        check=True,
-    )
+    csv_file = seed_csv(rows, work_dir / f"csv-{rows}")
     con = duckdb.connect()
     con.execute(
         f"COPY (SELECT title, CAST(price AS DECIMAL(10,2)) AS price, age_group, book_id, "
-        f"transaction_id, genre FROM read_csv('{csv_dir}/*.csv', header = true)) "
+        f"transaction_id, genre FROM read_csv('{csv_file}', header = true)) "
         f"TO '{parquet}' (FORMAT parquet, PARTITION_BY (genre), COMPRESSION snappy)"
     )
     (parquet / "done").touch()

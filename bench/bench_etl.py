@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.data import seed_csv  # noqa: E402
 from bench.report import emit  # noqa: E402
 
 THROUGHPUT_TARGET = 0.7
@@ -61,35 +62,6 @@ print(json.dumps({"rows": rows, "seconds": seconds}))
 """
 
 
-def generate(rows: int, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    existing = sorted(folder.glob("*.csv"))
-    if not existing:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "infra_scripts.sampledata",
-                "generate",
-                "--rows",
-                str(rows),
-                "--format",
-                "csv",
-                "--schema",
-                "seed",
-                "--seed",
-                "1",
-                "--out",
-                str(folder),
-            ],
-            check=True,
-            cwd=ROOT,
-            stderr=subprocess.DEVNULL,
-        )
-        existing = sorted(folder.glob("*.csv"))
-    return existing[0]
-
-
 def run_child(code: str, src: Path, out: Path, warm: Path) -> dict:
     """Run ``code`` in a fresh interpreter; its JSON result plus its peak RSS (MiB)."""
     process = subprocess.Popen(
@@ -118,7 +90,7 @@ def main() -> int:
         warm = ROOT / "sample_data" / "seed" / "sales_2026-10-26.csv"
         ok = True
         for size in (int(s) for s in args.sizes.split(",")):
-            src = generate(size, work / f"csv-{size}")
+            src = seed_csv(size, work / f"csv-{size}")
             ours = run_child(PIPELINE_CHILD, src, work / f"pipeline-{size}", warm)
             duck = run_child(DUCKDB_CHILD, src, work / f"duckdb-{size}", warm)
             ours_rate, duck_rate = ours["rows"] / ours["seconds"], duck["rows"] / duck["seconds"]

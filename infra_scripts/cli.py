@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from infra_scripts.config import Settings
+from infra_scripts.cost import add_cli as add_cost_cli
 from infra_scripts.exceptions import RetailKitError
 from infra_scripts.notebooks import add_cli as add_notebooks_cli
 from infra_scripts.sampledata.cli import add_cli as add_sample_data_cli
@@ -275,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sample_data_cli(commands)
     add_notebooks_cli(commands)
+    add_cost_cli(commands)
     return parser
 
 
@@ -285,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "func", None) is None:
             parser.print_help()
             return 2
-        if args.command == "sample-data":
+        if args.command in ("sample-data", "cost"):  # offline: no settings needed
             return int(args.func(args))
         return int(args.func(args, _settings(args)))
     except RetailKitError as exc:

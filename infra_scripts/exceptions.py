@@ -35,3 +35,13 @@ class ExecutionFailedError(RetailKitError):
         self.execution_arn = execution_arn
         self.error = error
         self.cause = cause
+
+
+class QueryFailedError(RetailKitError):
+    """A Redshift Data API statement ended FAILED or ABORTED; carries Redshift's error."""
+
+    def __init__(self, statement_id: str, status: str, error: str | None) -> None:
+        super().__init__(f"Redshift statement {statement_id} {status}: {error}")
+        self.statement_id = statement_id
+        self.status = status
+        self.error = error

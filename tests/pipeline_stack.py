@@ -33,6 +33,7 @@ class PipelineStack:
     job_name: str
     validate_function: str
     notify_function: str
+    outputs: dict[str, str]  # everything deploy() returned (ops helpers take this mapping)
 
 
 def deploy(session: boto3.Session, settings: Settings, prefix: str = "pipe") -> PipelineStack:
@@ -58,6 +59,7 @@ def deploy(session: boto3.Session, settings: Settings, prefix: str = "pipe") -> 
         job_name=outputs["glue_job"],
         validate_function=outputs["validate_function"],
         notify_function=outputs["notify_function"],
+        outputs=dict(outputs),
     )
 
 

@@ -44,12 +44,18 @@ def list_executions(
     return frame.sort_values("started", ascending=False, ignore_index=True)
 
 
-def _input_key(sfn: Any, execution_arn: str) -> str | None:
+def execution_input(sfn: Any, execution_arn: str) -> dict[str, Any]:
+    """The JSON input an execution started with ({} if it is not a JSON object)."""
     described = sfn.describe_execution(executionArn=execution_arn)
     try:
         doc = json.loads(described.get("input") or "{}")
     except ValueError:
-        return None
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _input_key(sfn: Any, execution_arn: str) -> str | None:
+    doc = execution_input(sfn, execution_arn)
     detail = doc.get("detail", doc)
     return (detail.get("object") or {}).get("key") or doc.get("key")
 

@@ -16,7 +16,7 @@ import pandas as pd
 from infra_scripts.config import Settings
 from infra_scripts.exceptions import WaitTimeoutError
 from infra_scripts.localcloud.outbox import list_mail
-from infra_scripts.ops.executions import TERMINAL, list_executions
+from infra_scripts.ops.executions import TERMINAL, execution_input, list_executions
 from pipeline_src import naming
 
 SUMMARY_COLUMNS = [
@@ -102,8 +102,7 @@ def execution_inputs(session: boto3.Session, executions: pd.DataFrame) -> pd.Dat
     sfn = session.client("stepfunctions")
     rows = []
     for arn in executions["arn"]:
-        doc = json.loads(sfn.describe_execution(executionArn=arn).get("input") or "{}")
-        rows.append({"execution": arn.rsplit(":", 1)[-1], **doc})
+        rows.append({"execution": arn.rsplit(":", 1)[-1], **execution_input(sfn, arn)})
     return pd.DataFrame(rows)
 
 

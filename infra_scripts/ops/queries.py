@@ -3,14 +3,14 @@
     result = athena_query(session, "revenue_by_genre", outputs)
     result.frame, result.bytes_scanned, result.cost_usd
 
-Athena bills $5 per TB scanned, rounded up to the MB with a 10 MB minimum per query, so
-small queries all cost the minimum. Redshift Serverless bills RPU-hours, not bytes.
+Athena bills per TB scanned, rounded up to the MB with a 10 MB minimum per query, so small
+queries all cost the minimum (prices: :mod:`infra_scripts.cost`). Redshift Serverless bills
+RPU-hours, not bytes. The analytics queries read the curated view ``<table>_curated``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -20,19 +20,14 @@ import awswrangler as wr
 import boto3
 import pandas as pd
 
-from infra_scripts.exceptions import RetailKitError
+from infra_scripts import cost
+from infra_scripts.exceptions import QueryFailedError, WaitTimeoutError
+from pipeline_src.etl.table import curated_view_name
 from pipeline_src.sql import fill, queries
 
-ATHENA_USD_PER_TB = 5.0
-ATHENA_MIN_BYTES = 10 * 1024**2
-MB = 1024**2
-TB = 1024**4
+MB = cost.MB
 _STORE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _DONE = ("FINISHED", "FAILED", "ABORTED")
-
-
-class QueryFailedError(RetailKitError):
-    """A Redshift Data API statement ended FAILED or ABORTED; carries Redshift's error."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +51,12 @@ class QueryResult:
 
 def athena_billed_bytes(bytes_scanned: int) -> int:
     """What Athena bills: the scan rounded up to the MB, at least 10 MB."""
-    return max(ATHENA_MIN_BYTES, math.ceil(bytes_scanned / MB) * MB)
+    return int(cost.athena_billed_bytes(bytes_scanned))
 
 
 def athena_cost_usd(bytes_scanned: int) -> float:
-    """Athena's price for one query that scanned ``bytes_scanned`` ($5/TB, 10 MB minimum)."""
-    return athena_billed_bytes(bytes_scanned) / TB * ATHENA_USD_PER_TB
+    """Athena's price for one query that scanned ``bytes_scanned`` (10 MB minimum)."""
+    return athena_billed_bytes(bytes_scanned) / cost.TB * cost.PRICES["athena_tb"].usd
 
 
 def sales_filter(
@@ -83,14 +78,20 @@ def sales_filter(
 
 
 def athena_sql(name: str, outputs: Mapping[str, str], where: str | None = None) -> str:
-    """The Athena query ``name`` for this stack; ``where`` narrows the sales table first."""
+    """The Athena query ``name`` for this stack; ``where`` narrows the sales it reads first.
+
+    The analytics queries read the curated view, ``data_quality`` the table itself; either
+    is narrowed (and keeps its name as the alias, so column references still resolve).
+    """
     database, table = outputs["glue_database"], outputs["glue_table"]
     sql = fill(queries("athena")[name], {"database": database, "table": table})
     if where:
-        source = f'"{database}"."{table}"'
-        if source not in sql:
-            raise ValueError(f"{name}.sql does not read {source}: cannot narrow it to {where}")
-        sql = sql.replace(source, f"(SELECT * FROM {source} WHERE {where}) AS {table}")
+        for relation in (curated_view_name(table), table):
+            source = f'"{database}"."{relation}"'
+            if source in sql:
+                narrowed = f"(SELECT * FROM {source} WHERE {where}) AS {relation}"
+                return sql.replace(source, narrowed)
+        raise ValueError(f"{name}.sql reads no sales relation: cannot narrow it to {where}")
     return sql
 
 
@@ -188,10 +189,10 @@ def redshift_script(
         if described["Status"] in _DONE:
             break
         if time.monotonic() > deadline:
-            raise QueryFailedError(f"statement {batch['Id']} still running after {deadline_s}s")
+            raise WaitTimeoutError(f"statement {batch['Id']} still running after {deadline_s}s")
         time.sleep(0.1)
     if described["Status"] != "FINISHED":
-        raise QueryFailedError(f"Redshift {described['Status']}: {described.get('Error')}")
+        raise QueryFailedError(batch["Id"], described["Status"], described.get("Error"))
     return described
 
 

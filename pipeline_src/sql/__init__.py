@@ -1,8 +1,9 @@
 """SQL for the analytics side, with ``${placeholders}`` filled by the caller.
 
-``athena/*.sql``: Trino SQL over the catalog table (``${database}``, ``${table}``);
-``curated_sales`` creates the view ``${table}_curated`` (committed loads, each transaction_id
-once) that deploy creates, over ``${table}`` and the commit markers ``${table}_loads``.
+``athena/*.sql``: Trino SQL over the catalog (``${database}``, ``${table}``). ``curated_sales``
+creates the view ``${table}_curated`` (committed loads, each transaction_id once) that deploy
+creates over ``${table}`` and the commit markers ``${table}_loads``; the analytics queries read
+that view, ``data_quality`` and ``cross_file_duplicates`` read the table itself.
 ``redshift/*.sql``: Redshift SQL — the external schema over the catalog, the fact table and
 its COPY from the processed Parquet, and BI queries with window functions (``${schema}``,
 ``${external_schema}``, ``${bucket}``, ``${role_arn}``, ``${region}``, ``${genre}``).

@@ -332,3 +332,34 @@ def test_transient_s3_errors_are_retried_by_the_job(session, stack):
     injected = [m for m in output if "503 SlowDown" in m]
     assert len(injected) == 2, output[:5]
     assert curated_ids(session, stack, key) == sorted(ids)
+
+
+# --- the Redshift side ------------------------------------------------------------------------
+
+
+def test_redshift_loads_exactly_what_the_curated_view_shows(session, stack):
+    """After the tests above (duplicates across keys, crashed loads' orphan files, re-uploads),
+    ``mart.fact_sales`` holds the curated view's rows: committed loads, each transaction once."""
+    from infra_scripts.ops.queries import (
+        load_fact_sales,
+        redshift_query,
+        redshift_script,
+        redshift_sql,
+    )
+
+    outputs = stack.outputs
+    for script in ("external_schema", "fact_sales"):
+        redshift_script(session, redshift_sql(script, outputs), outputs)
+    loaded = load_fact_sales(session, outputs)
+    assert loaded["rows"].sum() > 0
+    columns = "transaction_id, source_key, CAST(price AS VARCHAR) AS price"
+    curated = athena(session, stack, f'SELECT {columns} FROM "{stack.table}_curated"')
+    fact = redshift_query(session, "fact", outputs, sql=f"SELECT {columns} FROM mart.fact_sales")
+    key = ["transaction_id", "source_key", "price"]
+    assert sorted(map(tuple, fact.frame[key].values)) == sorted(map(tuple, curated[key].values))
+    raw = athena(session, stack, f'SELECT COUNT(*) AS n FROM "{stack.table}"')["n"][0]
+    assert raw > len(curated)  # the lake holds duplicates and crashed loads' rows too
+    # loading again changes nothing (the merge on transaction_id)
+    load_fact_sales(session, outputs)
+    again = redshift_query(session, "n", outputs, sql="SELECT COUNT(*) AS n FROM mart.fact_sales")
+    assert again.frame["n"][0] == len(curated)

@@ -21,6 +21,7 @@ from infra_scripts.ops.queries import (
     sales_filter,
     split_statements,
 )
+from pipeline_src.sql import queries
 
 OUTPUTS = {
     "glue_database": "shop",
@@ -49,18 +50,33 @@ def test_sales_filter_builds_a_safe_condition():
         sales_filter(store_id="S01' OR '1'='1")
 
 
-def test_athena_sql_fills_the_stack_and_narrows_the_table():
+def test_athena_sql_fills_the_stack_and_narrows_what_it_reads():
     plain = athena_sql("revenue_by_genre", OUTPUTS)
-    assert 'FROM "shop"."sales"' in plain and "${" not in plain
+    assert 'FROM "shop"."sales_curated"' in plain and "${" not in plain
     narrowed = athena_sql("revenue_by_genre", OUTPUTS, where="genre = 'Fiction'")
-    assert """(SELECT * FROM "shop"."sales" WHERE genre = 'Fiction') AS sales""" in narrowed
+    assert (
+        """(SELECT * FROM "shop"."sales_curated" WHERE genre = 'Fiction') AS sales_curated"""
+        in narrowed
+    )
+    quality = athena_sql("data_quality", OUTPUTS, where="store_id = 'S01'")
+    assert quality.count("""(SELECT * FROM "shop"."sales" WHERE store_id = 'S01') AS sales""") == 5
+
+
+@pytest.mark.parametrize("name", sorted(set(queries("athena")) - {"curated_sales"}))
+def test_analytics_read_the_curated_view_and_checks_read_the_table(name):
+    sql = athena_sql(name, OUTPUTS)
+    reads_view = '"shop"."sales_curated"' in sql
+    assert reads_view is (name not in {"data_quality", "cross_file_duplicates"}), name
 
 
 def test_redshift_scripts_split_into_statements_with_values():
     statements = split_statements(redshift_sql("copy_fact_sales", OUTPUTS, genre="Fiction"))
-    assert [s.split()[0] for s in statements] == ["CREATE", "COPY", "DELETE", "INSERT", "DROP"]
+    assert [s.split()[0] for s in statements] == [
+        *("CREATE", "COPY", "CREATE", "DELETE", "INSERT", "DROP", "DROP")
+    ]
     assert "s3://shop-processed/sales/genre=Fiction/" in statements[1]
-    assert "mart.fact_sales" in statements[2]
+    assert "JOIN lake.sales_loads AS l" in statements[2]
+    assert "mart.fact_sales" in statements[3]
 
 
 def test_cost_table_has_one_row_per_query():

@@ -16,7 +16,7 @@ def _help(capsys, *args: str) -> str:
 
 def test_top_level_help_lists_the_commands(capsys):
     text = _help(capsys)
-    for command in ("local", "demo", "sample-data"):
+    for command in ("local", "demo", "sample-data", "notebooks", "cost"):
         assert command in text
     assert "--target" in text
 

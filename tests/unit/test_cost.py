@@ -84,10 +84,10 @@ def test_cli_prints_the_table_and_json(capsys):
     assert doc["per_day"]["kit"] == pytest.approx(2 * doc["per_file"]["kit"] + fixed)
 
 
-def test_add_cli_registers_the_cost_command():
-    import argparse
+def test_retailkit_cost_runs_through_the_main_cli(capsys):
+    from infra_scripts.cli import main
 
-    parser = argparse.ArgumentParser()
-    cost.add_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["cost", "--files-per-day", "1", "--rows-per-file", "100"])
-    assert args.command == "cost" and args.func is cost.run
+    assert main(["cost", "--files-per-day", "1", "--rows-per-file", "100", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["workload"]["files_per_day"] == 1
+    assert doc["per_file"]["kit"] <= cost.TARGET_PER_FILE_USD < doc["per_file"]["original"]

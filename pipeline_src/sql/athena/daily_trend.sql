@@ -5,6 +5,6 @@ SELECT
     AVG(SUM(price * quantity)) OVER (
         ORDER BY sale_date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW
     ) AS revenue_7d_avg
-FROM "${database}"."${table}"
+FROM "${database}"."${table}_curated"
 GROUP BY sale_date
 ORDER BY sale_date

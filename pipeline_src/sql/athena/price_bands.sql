@@ -4,6 +4,6 @@ SELECT
     CAST(FLOOR(price / 10) * 10 + 10 AS INTEGER) AS band_to,
     COUNT(*) AS sales,
     SUM(price * quantity) AS revenue
-FROM "${database}"."${table}"
+FROM "${database}"."${table}_curated"
 GROUP BY 1, 2
 ORDER BY 1

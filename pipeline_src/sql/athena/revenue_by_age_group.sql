@@ -4,6 +4,6 @@ SELECT
     COUNT(*) AS sales,
     SUM(price * quantity) AS revenue,
     ROUND(100.0 * SUM(price * quantity) / SUM(SUM(price * quantity)) OVER (), 1) AS revenue_pct
-FROM "${database}"."${table}"
+FROM "${database}"."${table}_curated"
 GROUP BY age_group
 ORDER BY age_group

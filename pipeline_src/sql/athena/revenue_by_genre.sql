@@ -5,6 +5,6 @@ SELECT
     SUM(quantity) AS copies,
     SUM(price * quantity) AS revenue,
     ROUND(AVG(price), 2) AS avg_price
-FROM "${database}"."${table}"
+FROM "${database}"."${table}_curated"
 GROUP BY genre
 ORDER BY revenue DESC

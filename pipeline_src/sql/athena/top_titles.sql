@@ -4,7 +4,7 @@ SELECT
     genre,
     SUM(quantity) AS copies,
     SUM(price * quantity) AS revenue
-FROM "${database}"."${table}"
+FROM "${database}"."${table}_curated"
 GROUP BY title, genre
 ORDER BY copies DESC, revenue DESC
 LIMIT 10

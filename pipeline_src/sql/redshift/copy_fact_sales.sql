@@ -24,9 +24,28 @@ FROM 's3://${bucket}/sales/genre=${genre}/'
 IAM_ROLE '${role_arn}'
 FORMAT AS PARQUET;
 
+-- Only committed rows (the load its file's commit marker in ${table}_loads names), each
+-- transaction_id once (the first committed file's row), as the Athena curated view does.
+CREATE TEMP TABLE stage_committed AS
+SELECT
+    transaction_id, sale_date, sold_at, title, age_group, book_id, price, quantity,
+    store_id, payment_method, source_key, source_version, source_row, ingested_at
+FROM (
+    SELECT
+        s.*,
+        ROW_NUMBER() OVER (
+            PARTITION BY s.transaction_id
+            ORDER BY l.committed_at, s.source_key, s.source_row
+        ) AS occurrence
+    FROM stage_sales AS s
+    JOIN ${external_schema}.${table}_loads AS l
+        ON s.source_key = l.source_key AND s.load_id = l.load_id
+) AS committed
+WHERE occurrence = 1;
+
 DELETE FROM ${schema}.fact_sales
-USING stage_sales
-WHERE fact_sales.transaction_id = stage_sales.transaction_id;
+USING stage_committed
+WHERE fact_sales.transaction_id = stage_committed.transaction_id;
 
 INSERT INTO ${schema}.fact_sales (
     transaction_id, sale_date, sold_at, title, genre, age_group, book_id, price, quantity,
@@ -35,6 +54,8 @@ INSERT INTO ${schema}.fact_sales (
 SELECT
     transaction_id, sale_date, sold_at, title, '${genre}', age_group, book_id, price, quantity,
     store_id, payment_method, source_key, source_version, source_row, ingested_at
-FROM stage_sales;
+FROM stage_committed;
+
+DROP TABLE stage_committed;
 
 DROP TABLE stage_sales;

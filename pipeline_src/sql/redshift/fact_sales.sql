@@ -1,4 +1,6 @@
--- The loaded fact table (distributed by book, sorted by sale date).
+-- The loaded fact table (distributed by book, sorted by sale date), in its own schema.
+CREATE SCHEMA IF NOT EXISTS ${schema};
+
 CREATE TABLE IF NOT EXISTS ${schema}.fact_sales (
     transaction_id VARCHAR(9) NOT NULL,
     sale_date DATE NOT NULL,
