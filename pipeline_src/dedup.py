@@ -2,10 +2,14 @@
 
 A valid transaction id is ``T`` + 8 digits, so the ids of a file fit a bitmap of 10^8 bits
 (12.5 MB) whatever the file's size. The Glue job marks whole batches through the same
-buffer with numpy (``bits``).
+buffer with numpy (``bits``). The bitmap is an anonymous memory map: the system hands out
+zeroed pages only when an id first touches them, so a 100-row file costs a few pages, not
+12.5 MB of zeroing (as ``bytearray(n)`` would).
 """
 
 from __future__ import annotations
+
+import mmap
 
 ID_SPACE = 100_000_000
 
@@ -14,13 +18,13 @@ class SeenIds:
     """A set of transaction ids ``T00000000`` ... ``T99999999`` as a bitmap."""
 
     def __init__(self) -> None:
-        self._bits: bytearray | None = None
+        self._bits: mmap.mmap | None = None
 
     @property
-    def bits(self) -> bytearray:
-        """The bitmap, allocated on first use (bit ``n`` is id ``n``)."""
+    def bits(self) -> mmap.mmap:
+        """The writable bitmap, mapped on first use (bit ``n`` is id ``n``)."""
         if self._bits is None:
-            self._bits = bytearray(ID_SPACE // 8)
+            self._bits = mmap.mmap(-1, ID_SPACE // 8)
         return self._bits
 
     def add(self, transaction_id: str) -> bool:

@@ -33,8 +33,9 @@ parameters: like on Glue, a script sees e.g. ``--job-language`` or ``--TempDir``
 parameters the local cloud itself acts only on:
 
 - ``--extra-py-files``: comma-separated ``s3://`` URIs of ``.py``, ``.zip``, ``.whl`` or
-  ``.egg`` files, downloaded and put on ``PYTHONPATH`` (a folder for the ``.py`` files, each
-  archive itself, imported by zipimport: pure-Python wheels only);
+  ``.egg`` files, downloaded and put on ``PYTHONPATH`` (a folder for the ``.py`` files; each
+  archive unpacked once per content into ``<state_dir>/work/glue/py-archives/<sha256>``, as
+  Glue installs them, so its byte code is compiled once and not on every run);
 - ``--extra-files``: comma-separated ``s3://`` URIs, downloaded into the working directory;
 - ``--additional-python-modules``: comma-separated requirements (``openpyxl==3.1.5,pyarrow``)
   checked with ``importlib.metadata``; a missing package or a version outside the specifier
@@ -64,8 +65,10 @@ Threads: one per run (plus one per output pipe); every shared state change happe
 from __future__ import annotations
 
 import collections
+import compileall
 import contextlib
 import datetime
+import hashlib
 import importlib.metadata
 import logging
 import os
@@ -73,8 +76,10 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -271,6 +276,33 @@ def script_argv(job_name: str, run_id: str, arguments: dict[str, str]) -> list[s
         if key not in SERVICE_ARGUMENTS:
             argv += [key, value]
     return argv
+
+
+def unpacked_archive(cache: Path, body: bytes, uri: str) -> Path:
+    """The folder holding archive ``body`` unpacked (once per content; safe under concurrency).
+
+    The modules are compiled here, once (``__pycache__``, even under PYTHONDONTWRITEBYTECODE):
+    zipimport would compile every module again in every run.
+    """
+    folder = cache / hashlib.sha256(body).hexdigest()[:32]
+    if folder.is_dir():
+        return folder
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=cache))
+    try:
+        archive = staging / "archive.zip"
+        archive.write_bytes(body)
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(staging / "files")  # extractall keeps members inside
+        except zipfile.BadZipFile as exc:
+            raise RunFailure(f"--extra-py-files: {uri} is not a valid zip archive") from exc
+        compileall.compile_dir(staging / "files", quiet=2)  # a syntax error shows at import
+        with contextlib.suppress(OSError):  # another run unpacked the same archive first
+            (staging / "files").rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
 
 
 def split_list(value: str | None) -> list[str]:
@@ -491,10 +523,13 @@ class GlueExecutor:
                     f"--extra-py-files: {uri} is not a .py, .zip, .whl or .egg file "
                     "(folders are not supported by the local cloud)"
                 )
-            py_dir.mkdir(exist_ok=True)
-            target = py_dir / name
-            target.write_bytes(self._read_s3(account, region, uri, "--extra-py-files object"))
-            entry = str(py_dir) if name.endswith(".py") else str(target)
+            body = self._read_s3(account, region, uri, "--extra-py-files object")
+            if name.endswith(".py"):
+                py_dir.mkdir(exist_ok=True)
+                (py_dir / name).write_bytes(body)
+                entry = str(py_dir)
+            else:
+                entry = str(unpacked_archive(self.ctx.work_dir / "glue" / "py-archives", body, uri))
             if entry not in prepared.python_path:
                 prepared.python_path.append(entry)
         for uri in split_list(arguments.get("--extra-files")):

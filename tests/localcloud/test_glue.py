@@ -183,6 +183,41 @@ def test_extra_py_files_are_importable(glue, s3, bucket):
     assert body == b"from-py,from-zip"
 
 
+def _zip(files: dict[str, str]) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return archive.getvalue()
+
+
+def test_a_replaced_archive_is_imported_fresh_and_a_broken_one_fails(glue, s3, logs, bucket):
+    """Archives are unpacked once per content: new content under the same key is new code."""
+    prefix = unique("libs")
+    key = f"{prefix}/bundle.zip"
+    script = (
+        "import sys, boto3, versioned_pkg\n"
+        "opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))\n"
+        "boto3.client('s3').put_object(Bucket=opts['--b'], Key=opts['--k'],"
+        " Body=versioned_pkg.VALUE.encode())\n"
+    )
+    zip_uri = f"s3://{bucket}/{key}"
+    job = make_job(glue, s3, bucket, script, DefaultArguments={"--extra-py-files": zip_uri})
+    for version in ("one", "two"):
+        s3.put_object(
+            Bucket=bucket, Key=key, Body=_zip({"versioned_pkg/__init__.py": f"VALUE = {version!r}"})
+        )
+        run = run_job(glue, job, Arguments={"--b": bucket, "--k": f"{prefix}/{version}.txt"})
+        assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+        body = s3.get_object(Bucket=bucket, Key=f"{prefix}/{version}.txt")["Body"].read()
+        assert body == version.encode()
+
+    s3.put_object(Bucket=bucket, Key=key, Body=b"not a zip at all")
+    run = run_job(glue, job, Arguments={"--b": bucket, "--k": f"{prefix}/broken.txt"})
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == f"--extra-py-files: {zip_uri} is not a valid zip archive"
+
+
 def test_additional_python_modules_installed_are_accepted(glue, s3, bucket):
     import pyarrow
 
