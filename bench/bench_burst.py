@@ -26,7 +26,7 @@ from infra_scripts.provision import deploy
 
 TARGET_S = 30.0
 ROWS_PER_FILE = 100
-POLL_S = 0.25
+POLL_S = 0.5  # list_executions of 100+ executions is not free: poll gently
 
 
 def finished(pipeline: Pipeline, started_after: float) -> dict[str, int]:

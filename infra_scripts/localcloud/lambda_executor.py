@@ -2,7 +2,10 @@
 
 Each function gets warm workers (:mod:`lambda_worker`) keyed by its code hash and
 configuration; a worker serves one invocation at a time and is reused afterwards,
-like a Lambda execution environment. At most ``MAX_WORKERS_PER_FUNCTION`` invocations of a
+like a Lambda execution environment. A new worker is forked from a warm interpreter that
+has boto3 imported, as the Python runtime has (:mod:`warm_python`; a cold ``python``
+process if that interpreter cannot start): its cold start is then the handler's own
+imports, not ~0.6 s of CPU for boto3's. At most ``MAX_WORKERS_PER_FUNCTION`` invocations of a
 function run at once; the others wait for a worker (AWS would start more environments, but
 here every cold start costs the same few cores, so a burst would mostly pay for start-ups).
 Timeout and memory size are enforced (the worker is killed and the AWS-shaped error
@@ -36,6 +39,13 @@ import psutil
 
 from infra_scripts.localcloud.patching import replace
 from infra_scripts.localcloud.runtime import ServerContext
+from infra_scripts.localcloud.warm_python import (
+    LAMBDA_PRELOAD,
+    LAMBDA_SERVICES,
+    WarmProcess,
+    WarmPython,
+)
+from infra_scripts.localcloud.warm_python_zygote import FD_ARG
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -58,7 +68,7 @@ class InvocationResult:
 class _Worker:
     key: str
     function_arn: str
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | WarmProcess
     responses: io.BufferedReader
     log_stream: str
     _buffer: bytes = field(default=b"")
@@ -109,6 +119,9 @@ class LambdaRuntime:
         self._idle: dict[str, list[_Worker]] = {}
         self._current_key: dict[str, str] = {}
         self._slots: dict[str, threading.BoundedSemaphore] = {}  # function ARN → free workers
+        self.warm = WarmPython(
+            ctx.work_dir / "lambda-runtime", LAMBDA_PRELOAD, LAMBDA_SERVICES, "Lambda workers"
+        )
 
     def _slot(self, fn: Any) -> threading.BoundedSemaphore:
         with self._lock:
@@ -171,15 +184,27 @@ class LambdaRuntime:
         now = dt.datetime.now(dt.UTC)
         log_stream = f"{now:%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}"
         code_dir = self._code_dir(fn)
+        env = self._environment(fn, code_dir, log_stream)
         read_fd, write_fd = os.pipe()
+        proc: subprocess.Popen[bytes] | WarmProcess
         try:
-            proc = subprocess.Popen(
-                [sys.executable, "-P", str(WORKER_SCRIPT), str(write_fd)],
-                stdin=subprocess.PIPE,
-                cwd=code_dir,
-                env=self._environment(fn, code_dir, log_stream),
-                pass_fds=(write_fd,),
-            )
+            if self.warm.available():
+                proc = self.warm.spawn_worker(
+                    str(WORKER_SCRIPT),
+                    [FD_ARG],
+                    env=env,
+                    cwd=str(code_dir),
+                    python_path=[str(code_dir)],
+                    pass_fds=(write_fd,),
+                )
+            else:
+                proc = subprocess.Popen(
+                    [sys.executable, "-P", str(WORKER_SCRIPT), str(write_fd)],
+                    stdin=subprocess.PIPE,
+                    cwd=code_dir,
+                    env=env,
+                    pass_fds=(write_fd,),
+                )
         finally:
             os.close(write_fd)
         return _Worker(
@@ -227,6 +252,7 @@ class LambdaRuntime:
             self._idle.clear()
         for worker in workers:
             worker.kill()
+        self.warm.shutdown()
 
     # --- invocation ---------------------------------------------------------------------
     def invoke(self, fn: Any, event: str) -> InvocationResult:
@@ -346,6 +372,15 @@ def install(ctx: ServerContext) -> None:
     def no_docker(self: Any) -> Any:
         raise AttributeError("the local cloud runs Lambda functions without Docker")
 
+    # Warm the interpreter workers fork from when the first function is created, not at
+    # start-up (it would slow the server's own start).
+    from moto.awslambda.models import LambdaBackend
+
+    def create_function(self: Any, *args: Any, **kwargs: Any) -> Any:
+        runtime.warm.start_in_background()
+        return original_create_function(self, *args, **kwargs)
+
+    original_create_function = replace(LambdaBackend, "create_function", create_function)
     replace(LambdaFunction, "invoke", invoke)
     replace(LambdaFunction, "_invoke_lambda", invoke_lambda)
     # moto's /moto-api/data.json reads every attribute; this one tried to reach Docker.

@@ -1,4 +1,4 @@
-"""S3: two AWS behaviours moto 5.2.5 gets wrong, which the kit's own buckets rely on.
+"""S3: AWS behaviours moto 5.2.5 gets wrong, which the kit relies on.
 
 - A TLS-only bucket policy (deny when ``aws:SecureTransport`` is false) denied every
   request, because moto ignores the ``Bool`` condition. The local endpoint stands in for
@@ -8,11 +8,17 @@
 - ``/moto-api/data.json`` failed (500) once an object's bucket had been deleted: reading
   the object's ``status`` looked the bucket up. A deleted bucket's objects now read as
   having no status.
+- Conditional writes (PutObject with ``If-Match`` / ``If-None-Match``) checked the condition
+  and then wrote, so two racing writers could both win. On S3 a conditional write is atomic:
+  the others get 412 PreconditionFailed. PUTs of one key are now serialised (striped locks),
+  which makes the check and the write one step; the pipeline's commit marker relies on it.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import zlib
 from typing import Any
 
 from infra_scripts.localcloud.patching import replace, require
@@ -25,6 +31,13 @@ def _denies_plain_http_only(statement: dict[str, Any]) -> bool:
     value = secure.get("aws:securetransport")
     values = value if isinstance(value, list) else [value]
     return statement.get("Effect") == "Deny" and [str(v).lower() for v in values] == ["false"]
+
+
+_KEY_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def _key_lock(bucket: str, key: str) -> threading.Lock:
+    return _KEY_LOCKS[zlib.crc32(f"{bucket}/{key}".encode()) % len(_KEY_LOCKS)]
 
 
 def install(ctx: ServerContext) -> None:
@@ -84,3 +97,11 @@ def install(ctx: ServerContext) -> None:
             return None
 
     replace(FakeKey, "status", property(read_status, status.fset))
+
+    original_put_object = require(S3Response, "put_object")
+
+    def put_object(self: Any) -> Any:
+        with _key_lock(self.bucket_name, self.parse_key_name()):
+            return original_put_object(self)
+
+    replace(S3Response, "put_object", put_object)

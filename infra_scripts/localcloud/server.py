@@ -54,6 +54,7 @@ def install_executors(ctx: ServerContext) -> list[Any]:
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     _cache_module_list()
+    _cache_action_names()
     modules = []
     for name in EXECUTORS:
         module = importlib.import_module(f"infra_scripts.localcloud.{name}")
@@ -71,6 +72,26 @@ def _cache_module_list() -> None:
 
     modules = tuple(backends.list_of_moto_modules())
     replace(backends, "list_of_moto_modules", lambda: modules)
+
+
+def _cache_action_names() -> None:
+    """moto lists a response class's methods (inspect.getmembers, ~0.3 ms) on every request
+    to find the action: remember them per class. Executors add their methods at install,
+    before the first request, so a class's list is final when it is first asked for."""
+    from moto.core import responses, utils
+
+    from infra_scripts.localcloud.patching import replace
+
+    original = utils.method_names_from_class
+    names: dict[type, frozenset[str]] = {}
+
+    def method_names_from_class(clazz: type) -> frozenset[str]:
+        found = names.get(clazz)
+        if found is None:
+            found = names[clazz] = frozenset(original(clazz))
+        return found
+
+    replace(responses, "method_names_from_class", method_names_from_class)
 
 
 class HealthMiddleware:

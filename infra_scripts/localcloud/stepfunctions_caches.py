@@ -5,8 +5,12 @@ pure-Python ANTLR parser ~0.15-0.2 s, a new boto3 client per task state ~70 ms (
 per execution), each JSONPath expression re-parsed ~1 ms (dozens per execution). A burst of
 executions spent most of the server's CPU there. These caches keep what does not change:
 
-- the ANTLR parse **tree** per definition text (each execution still gets fresh evaluation
-  components from it: only the parse is shared, never execution state);
+- the ANTLR parse tree per definition text, and for definitions without Map or Parallel
+  states the evaluation **program** built from it (~25 ms per execution): outside Map and
+  Parallel, moto's components only set attributes while they are built and keep every
+  execution's state in its own environment — the one lazy attribute, each component's heap
+  key, is set before the program is shared; Map and Parallel programs are rebuilt per
+  execution from the cached tree;
 - the SDK client per (region, service) the interpreter calls back to the local cloud with
   (same settings as moto's, plus a connection pool sized for concurrent executions);
 - parsed JSONPath expressions per text.
@@ -15,8 +19,10 @@ executions spent most of the server's CPU there. These caches keep what does not
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from infra_scripts.localcloud.patching import replace, require
@@ -24,6 +30,7 @@ from infra_scripts.localcloud.patching import replace, require
 CLIENT_POOL = 64
 MAX_DEFINITIONS = 256
 _PARSER_MODULE = "moto.stepfunctions.parser"
+_PER_EXECUTION_STATE_TYPES = {"Map", "Parallel"}  # their components hold run state
 
 
 def install_caches() -> None:
@@ -38,21 +45,67 @@ def _cache_definition_trees() -> None:
     parser = require(asl_parser, "AmazonStateLanguageParser")
     preprocessor = require(asl_parser, "Preprocessor")
     original = require(parser, "parse")
-    trees: dict[str, Any] = {}
+    parsed: dict[str, tuple[Any | None, Any]] = {}  # definition → (shared program or None, tree)
     lock = threading.Lock()
 
     def parse(definition: str) -> tuple[Any, Any]:
-        tree = trees.get(definition)
-        if tree is not None:
-            return preprocessor().visit(tree), tree
+        cached = parsed.get(definition)
+        if cached is not None:
+            program, tree = cached
+            return (program if program is not None else preprocessor().visit(tree)), tree
         program, tree = original(definition)  # raises on a syntax error: nothing cached
+        shared = None
+        if shareable(definition):
+            _set_heap_keys(program)
+            shared = program
         with lock:
-            if len(trees) >= MAX_DEFINITIONS:
-                trees.pop(next(iter(trees)))
-            trees[definition] = tree
+            if len(parsed) >= MAX_DEFINITIONS:
+                parsed.pop(next(iter(parsed)))
+            parsed[definition] = (shared, tree)
         return program, tree
 
     replace(parser, "parse", staticmethod(parse))
+
+
+def shareable(definition: str) -> bool:
+    """True when no state (at any depth) is a Map or Parallel state."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return False
+    return not any(
+        isinstance(node, dict) and node.get("Type") in _PER_EXECUTION_STATE_TYPES
+        for node in _walk(document)
+    )
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        yield from _walk(child)
+
+
+def _set_heap_keys(program: Any) -> None:
+    """Give every evaluation component its heap key now, before threads share them (the
+    key is created lazily; two executions racing to create it would not agree)."""
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    seen: set[int] = set()
+    pending = [program]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, EvalComponent):
+            _ = item.heap_key
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            pending.extend(item)
+        elif hasattr(item, "__dict__") and type(item).__module__.startswith(_PARSER_MODULE):
+            pending.extend(vars(item).values())
 
 
 def _cache_sdk_clients() -> None:

@@ -1,11 +1,13 @@
-"""A warm Python interpreter that forks one child per Glue Python-shell run.
+"""A warm Python interpreter that forks one child per Glue run or Lambda worker.
 
-Started once by :mod:`warm_python` as ``python -P warm_python_zygote.py SOCKET MODULE…``:
-it imports the heavy modules every job uses (the ones Glue's analytics library set
-preinstalls), then waits on a Unix socket. Each request carries the run's script,
-arguments, environment, working directory and import path, plus the write ends of its
-stdout/stderr pipes (SCM_RIGHTS); the zygote forks, the child runs the script as
-``__main__`` and the zygote reports the exit code on the same connection.
+Started by :mod:`warm_python` as ``python -P warm_python_zygote.py SOCKET MODULE…``: it
+imports the heavy modules the children use (for Glue, those Glue's analytics library set
+preinstalls; for Lambda, boto3 as in the Python runtime), then waits on a Unix socket.
+Each request carries the script, arguments, environment, working directory and import
+path, plus file descriptors (SCM_RIGHTS) whose roles it names: the child's ``stdout`` and
+``stderr``, optionally its ``stdin``, and ``arg`` descriptors whose numbers replace the
+``@fd`` arguments in order. The zygote forks, the child runs the script as ``__main__``
+and the zygote reports the child's pid, then its exit code, on the same connection.
 
 Single-threaded on purpose (it forks). Stdlib only apart from the preloads. It exits when
 its parent (the local-cloud server) goes away.
@@ -29,28 +31,39 @@ import sys
 import traceback
 
 MAX_REQUEST = 1 << 20
-WARM_SERVICES = ("s3", "glue", "sts", "athena", "logs")
+MAX_FDS = 8
+FD_ARG = "@fd"
+DEFAULT_SERVICES = "s3,glue,sts,athena,logs"
+SERVICES_ENV = "WARM_PYTHON_SERVICES"  # the service models to parse before forking
 
 
 def _run_child(request: dict, fds: list[int]) -> None:
-    """In the forked child: become the job's process and run its script."""
-    os.dup2(fds[0], 1)
-    os.dup2(fds[1], 2)
-    for fd in fds:
+    """In the forked child: become the requested process and run its script."""
+    roles = request.get("fd_roles", ["stdout", "stderr"])
+    by_role = dict(zip(roles, fds, strict=True))
+    os.dup2(by_role["stdout"], 1)
+    os.dup2(by_role["stderr"], 2)
+    stdin = by_role.get("stdin")
+    if stdin is None:
+        stdin = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(stdin, 0)
+    arg_fds = [fd for role, fd in zip(roles, fds, strict=True) if role == "arg"]
+    for fd in {*fds, stdin} - {*arg_fds, 0, 1, 2}:
         os.close(fd)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
+    sys.stdin = os.fdopen(0, "r", closefd=False)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    numbers = iter(arg_fds)
+    args = [str(next(numbers)) if arg == FD_ARG else arg for arg in request["args"]]
     code = 0
     try:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         script = request["script"]
-        sys.path[:0] = [os.path.dirname(script), *request["python_path"]]
-        sys.argv = [script, *request["args"]]
+        script_dir = [os.path.dirname(script)] if request.get("script_dir_on_path", True) else []
+        sys.path[:0] = [*script_dir, *request["python_path"]]
+        sys.argv = [script, *args]
         runpy.run_path(script, run_name="__main__")
     except SystemExit as exc:
         if exc.code is None:
@@ -86,7 +99,7 @@ def serve(socket_path: str) -> None:
         ready, _, _ = select.select([server], [], [], 0.02)
         if ready:
             conn, _ = server.accept()
-            message, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 2)
+            message, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, MAX_FDS)
             request = json.loads(message)
             pid = os.fork()
             if pid == 0:
@@ -109,8 +122,8 @@ def serve(socket_path: str) -> None:
                 conn.close()
 
 
-def warm_botocore() -> None:
-    """Share botocore's parsed data across sessions, then load :data:`WARM_SERVICES`.
+def warm_botocore(services: list[str]) -> None:
+    """Share botocore's parsed data across sessions, then load the ``services`` models.
 
     Every new botocore session has a new loader and event aliaser whose caches start empty:
     it would list the data directories, parse the service models and alias event names
@@ -127,7 +140,7 @@ def warm_botocore() -> None:
     _memoise(loaders.Loader, "load_data")
     session = Session()
     session.get_available_services()  # some client set-ups list them
-    for service in WARM_SERVICES:
+    for service in services:
         session.create_client(
             service,
             region_name="us-east-1",
@@ -172,9 +185,10 @@ def main() -> None:
             importlib.import_module(name)
         except ImportError as exc:
             print(f"warm python: cannot preload {name}: {exc}", file=sys.stderr)
+    services = os.environ.pop(SERVICES_ENV, DEFAULT_SERVICES)
     if "botocore.session" in sys.modules:
         try:
-            warm_botocore()
+            warm_botocore([name for name in services.split(",") if name])
         except Exception as exc:  # a cold client is slower, never wrong
             print(f"warm python: botocore models not preloaded: {exc}", file=sys.stderr)
     serve(socket_path)

@@ -158,9 +158,21 @@ def stale_keys(
         if other == load_id:
             stale.append(key)
         elif LOAD_ID.match(other) and other < load_id:  # an attempt that never committed
-            record = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-            stale += [*data_keys(source_key, other, record.get("genres", [])), key]
+            record = _pending_record(s3, bucket, key)
+            if record is not None:
+                stale += [*data_keys(source_key, other, record.get("genres", [])), key]
     return stale
+
+
+def _pending_record(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """A pending load's record; None when a concurrent run has removed it since the listing
+    (that run deletes the load's files in the same request, so there is nothing left to do)."""
+    try:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _MISSING_CODES:
+            return None
+        raise
 
 
 def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:

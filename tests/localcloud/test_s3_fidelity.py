@@ -77,3 +77,35 @@ def test_moto_data_dashboard_survives_deleted_buckets(session, local_cloud):
     with urllib.request.urlopen(f"{local_cloud.endpoint}/moto-api/data.json", timeout=30) as resp:
         assert resp.status == 200
         assert b'"s3"' in resp.read()
+
+
+def test_conditional_puts_on_one_key_are_atomic(session):
+    """Racing ``If-None-Match: *`` / ``If-Match`` PUTs of one key: as on S3, exactly one of
+    each round wins and the others get 412 PreconditionFailed (the pipeline's commit marker
+    is a compare-and-swap on this)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.config import Config
+
+    writers = 12
+    s3 = session.client("s3", config=Config(max_pool_connections=writers))
+    bucket = unique("cas")
+    s3.create_bucket(Bucket=bucket)
+
+    def put(i: int, key: str, etag: str | None) -> str:
+        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        body = f"{key} {etag} writer {i}".encode()  # unique: same bytes would keep the ETag
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=body, **condition)
+        except ClientError as exc:
+            return exc.response["Error"]["Code"]
+        return "won"
+
+    with ThreadPoolExecutor(writers) as pool:
+        for round_ in range(20):
+            key = f"marker-{round_}"
+            created = list(pool.map(lambda i, k=key: put(i, k, None), range(writers)))
+            assert sorted(created) == ["PreconditionFailed"] * (writers - 1) + ["won"], created
+            etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+            swapped = list(pool.map(lambda i, k=key, e=etag: put(i, k, e), range(writers)))
+            assert sorted(swapped) == ["PreconditionFailed"] * (writers - 1) + ["won"], swapped

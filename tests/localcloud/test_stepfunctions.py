@@ -225,6 +225,64 @@ def test_retry_with_backoff_then_catch(session, stack):
     assert len(attempts) == 3  # the first try and two retries
 
 
+def test_concurrent_executions_of_one_definition_retry_independently(session, stack):
+    """The evaluation program of a definition is shared between executions (a cache of the
+    local cloud): each execution must still count its own Retry attempts and see only its
+    own input."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    definition = {
+        "StartAt": "Flaky",
+        "States": {
+            "Flaky": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": stack["fn"], "Payload.$": "$"},
+                "Retry": [
+                    {
+                        "ErrorEquals": ["ValueError"],
+                        "IntervalSeconds": 1,
+                        "BackoffRate": 1.0,
+                        "MaxAttempts": 2,
+                    }
+                ],
+                "OutputPath": "$.Payload",
+                "End": True,
+            },
+        },
+    }
+    sfn = session.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name=unique("sm"), definition=json.dumps(definition), roleArn=role_arn(session)
+    )["stateMachineArn"]
+    payloads = [{"key": f"file-{i}.csv", "size": 0 if i % 2 else 10} for i in range(6)]
+
+    def run(payload: dict) -> dict:
+        arn_ = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
+        return wait_until(
+            lambda: (
+                d
+                if (d := sfn.describe_execution(executionArn=arn_))["status"] != "RUNNING"
+                else None
+            ),
+            60,
+        )
+
+    with ThreadPoolExecutor(len(payloads)) as pool:
+        results = list(pool.map(run, payloads))
+    for payload, result in zip(payloads, results, strict=True):
+        history = sfn.get_execution_history(executionArn=result["executionArn"])["events"]
+        tries = sum(e["type"] == "TaskScheduled" for e in history)
+        if payload["size"]:
+            assert result["status"] == "SUCCEEDED", result
+            assert json.loads(result["output"])["key"] == payload["key"]
+            assert tries == 1
+        else:
+            assert (result["status"], result["error"]) == ("FAILED", "ValueError"), result
+            assert payload["key"] in result["cause"]
+            assert tries == 3, (payload, tries)  # the first try and two retries, not more
+
+
 def test_sdk_result_with_timestamps_is_described(session, stack):
     definition = {
         "StartAt": "Head",

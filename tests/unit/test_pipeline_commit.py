@@ -87,6 +87,36 @@ def test_an_older_load_never_replaces_a_newer_commit(s3):
     assert C.read_marker(s3, BUCKET, KEY).load_id == newer
 
 
+def test_clean_up_skips_a_pending_record_another_run_removed_meanwhile(s3, monkeypatch):
+    """Three runs of one key: while the newest cleans up, another run deletes a pending
+    record it has just listed. That load is already cleaned: carry on, do not crash (a crash
+    after the commit would leave the replaced load's files behind for good)."""
+    old, crashed, new = load_id(0, 1), load_id(0, 2), load_id(0, 3)
+    write_load(s3, old, ["Fiction"])
+    C.delete_keys(
+        s3,
+        BUCKET,
+        C.stale_keys(
+            s3, BUCKET, KEY, old, ["Fiction"], C.commit(s3, BUCKET, KEY, "v1", old, 1, ["Fiction"])
+        ),
+    )
+    write_load(s3, crashed, ["History"])
+    write_load(s3, new, ["Fiction"])
+    done = C.commit(s3, BUCKET, KEY, "v3", new, 1, ["Fiction"])
+    real_get = s3.get_object
+
+    def get_after_a_concurrent_clean_up(**kwargs):
+        if kwargs["Key"] == naming.pending_key(KEY, crashed):
+            C.delete_keys(s3, BUCKET, [*C.data_keys(KEY, crashed, ["History"]), kwargs["Key"]])
+        return real_get(**kwargs)
+
+    monkeypatch.setattr(s3, "get_object", get_after_a_concurrent_clean_up)
+    stale = C.stale_keys(s3, BUCKET, KEY, new, ["Fiction"], done)
+    assert naming.data_key(KEY, "Fiction", old) in stale  # the replaced load still goes
+    C.delete_keys(s3, BUCKET, stale)
+    assert keys(s3) == {naming.load_marker_key(KEY), *C.data_keys(KEY, new, ["Fiction"])}
+
+
 @pytest.mark.parametrize("old_botocore", [False, True])
 def test_the_marker_is_replaced_only_if_unchanged(s3, monkeypatch, old_botocore):
     if old_botocore:  # no IfMatch/IfNoneMatch parameters: the headers are added directly
