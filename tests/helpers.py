@@ -21,7 +21,8 @@ def unique(prefix: str) -> str:
 
 
 def zip_code(files: dict[str, str]) -> bytes:
-    """A Lambda deployment zip holding ``files`` (name → source text)."""
+    """A zip archive (a Lambda deployment package, a Glue --extra-py-files archive) holding
+    ``files`` (name → source text)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
         for name, text in files.items():

@@ -183,17 +183,13 @@ class WarmPython:
             )
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        request = {"script": script, "args": args, "env": env, "cwd": cwd}
         try:
-            conn.connect(self.socket_path)
-            request = {
-                "script": script,
-                "args": args,
-                "env": env,
-                "cwd": cwd,
-                "python_path": python_path,
-            }
-            socket.send_fds(conn, [json.dumps(request).encode()], [out_w, err_w])
+            conn = self._request({**request, "python_path": python_path}, [out_w, err_w])
+        except BaseException:
+            os.close(out_r)
+            os.close(err_r)
+            raise
         finally:
             os.close(out_w)
             os.close(err_w)
@@ -216,27 +212,34 @@ class WarmPython:
         first: there is no cold fallback here.
         """
         in_r, in_w = os.pipe()
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            conn.connect(self.socket_path)
-            request = {
-                "script": script,
-                "args": args,
-                "env": env,
-                "cwd": cwd,
-                "python_path": python_path,
-                "script_dir_on_path": False,  # as ``python -P``
-                "fd_roles": ["stdout", "stderr", "stdin", *(["arg"] * len(pass_fds))],
-            }
-            fds = [1, 2, in_r, *pass_fds]  # the server's own stdout and stderr
-            socket.send_fds(conn, [json.dumps(request).encode()], fds)
+        request = {
+            "script": script,
+            "args": args,
+            "env": env,
+            "cwd": cwd,
+            "python_path": python_path,
+            "script_dir_on_path": False,  # as ``python -P``
+            "fd_roles": ["stdout", "stderr", "stdin", *(["arg"] * len(pass_fds))],
+        }
+        try:  # the worker writes to the server's own stdout and stderr
+            conn = self._request(request, [1, 2, in_r, *pass_fds])
         except BaseException:
             os.close(in_w)
-            conn.close()
             raise
         finally:
             os.close(in_r)
         return WarmProcess(conn, None, None, stdin=os.fdopen(in_w, "wb"))
+
+    def _request(self, request: dict, fds: list[int]) -> socket.socket:
+        """Send one fork request with its descriptors; the connection the answers come on."""
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(self.socket_path)
+            socket.send_fds(conn, [json.dumps(request).encode()], fds)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def shutdown(self) -> None:
         with self._lock:

@@ -13,6 +13,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.helpers import zip_code
+
 pytestmark = pytest.mark.localcloud
 
 FINAL_STATES = {"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"}
@@ -183,14 +185,6 @@ def test_extra_py_files_are_importable(glue, s3, bucket):
     assert body == b"from-py,from-zip"
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return archive.getvalue()
-
-
 def test_a_replaced_archive_is_imported_fresh_and_a_broken_one_fails(glue, s3, logs, bucket):
     """Archives are unpacked once per content: new content under the same key is new code."""
     prefix = unique("libs")
@@ -205,7 +199,9 @@ def test_a_replaced_archive_is_imported_fresh_and_a_broken_one_fails(glue, s3, l
     job = make_job(glue, s3, bucket, script, DefaultArguments={"--extra-py-files": zip_uri})
     for version in ("one", "two"):
         s3.put_object(
-            Bucket=bucket, Key=key, Body=_zip({"versioned_pkg/__init__.py": f"VALUE = {version!r}"})
+            Bucket=bucket,
+            Key=key,
+            Body=zip_code({"versioned_pkg/__init__.py": f"VALUE = {version!r}"}),
         )
         run = run_job(glue, job, Arguments={"--b": bucket, "--k": f"{prefix}/{version}.txt"})
         assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")

@@ -133,11 +133,15 @@ def _run(session, definition: dict, payload: dict) -> dict:
         name=unique("sm"), definition=json.dumps(definition), roleArn=role_arn(session)
     )["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))
+    return _finished(sfn, execution["executionArn"])
+
+
+def _finished(sfn, execution_arn: str) -> dict:
+    """The execution, described once it is no longer RUNNING."""
     return wait_until(
         lambda: (
             d
-            if (d := sfn.describe_execution(executionArn=execution["executionArn"]))["status"]
-            != "RUNNING"
+            if (d := sfn.describe_execution(executionArn=execution_arn))["status"] != "RUNNING"
             else None
         ),
         60,
@@ -193,22 +197,29 @@ def test_choice_routes_to_fail_state(session, stack):
     assert (result["error"], result["cause"]) == ("FileRejected", "file too large")
 
 
+def _retried_task(function: str, parameters: dict) -> dict:
+    """A Lambda task retried twice on ValueError, 1 s apart."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": function, **parameters},
+        "Retry": [
+            {
+                "ErrorEquals": ["ValueError"],
+                "IntervalSeconds": 1,
+                "BackoffRate": 1.0,
+                "MaxAttempts": 2,
+            }
+        ],
+    }
+
+
 def test_retry_with_backoff_then_catch(session, stack):
     definition = {
         "StartAt": "Flaky",
         "States": {
             "Flaky": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": stack["fn"], "Payload": {"key": "k", "size": 0}},
-                "Retry": [
-                    {
-                        "ErrorEquals": ["ValueError"],
-                        "IntervalSeconds": 1,
-                        "BackoffRate": 1.0,
-                        "MaxAttempts": 2,
-                    }
-                ],
+                **_retried_task(stack["fn"], {"Payload": {"key": "k", "size": 0}}),
                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recovered"}],
                 "End": True,
             },
@@ -235,17 +246,7 @@ def test_concurrent_executions_of_one_definition_retry_independently(session, st
         "StartAt": "Flaky",
         "States": {
             "Flaky": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {"FunctionName": stack["fn"], "Payload.$": "$"},
-                "Retry": [
-                    {
-                        "ErrorEquals": ["ValueError"],
-                        "IntervalSeconds": 1,
-                        "BackoffRate": 1.0,
-                        "MaxAttempts": 2,
-                    }
-                ],
+                **_retried_task(stack["fn"], {"Payload.$": "$"}),
                 "OutputPath": "$.Payload",
                 "End": True,
             },
@@ -258,15 +259,8 @@ def test_concurrent_executions_of_one_definition_retry_independently(session, st
     payloads = [{"key": f"file-{i}.csv", "size": 0 if i % 2 else 10} for i in range(6)]
 
     def run(payload: dict) -> dict:
-        arn_ = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
-        return wait_until(
-            lambda: (
-                d
-                if (d := sfn.describe_execution(executionArn=arn_))["status"] != "RUNNING"
-                else None
-            ),
-            60,
-        )
+        started = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))
+        return _finished(sfn, started["executionArn"])
 
     with ThreadPoolExecutor(len(payloads)) as pool:
         results = list(pool.map(run, payloads))
