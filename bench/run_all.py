@@ -21,9 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import parse
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ("localcloud", "sample_data", "etl", "athena", "e2e", "burst")
-#: Figures measured elsewhere, listed so the table shows every target of the kit.
-ELSEWHERE = {"notebook suite wall time (retailkit notebooks run)": "<= 60 s"}
+SCRIPTS = ("localcloud", "sample_data", "etl", "athena", "e2e", "burst", "notebooks")
 
 
 def run_script(name: str) -> tuple[int, float, list[dict[str, object]]]:
@@ -78,8 +76,6 @@ def summary(results: dict[str, tuple[int, float, list[dict[str, object]]]]) -> t
             rows.append(
                 (f"bench_{name}.py failed (exit {code}) after {seconds:.0f} s", "", "", "", "NO")
             )
-    for figure, target in ELSEWHERE.items():
-        rows.append((figure, "not run here", target, "-", "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [
         "  ".join(
