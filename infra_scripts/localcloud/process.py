@@ -64,7 +64,10 @@ def probe(port: int, timeout: float = 0.5) -> dict[str, Any] | None:
 
 
 def port_is_free(port: int) -> bool:
+    """True when nothing listens on ``port``. Connections of a server that just stopped
+    (TIME_WAIT) do not count: the local cloud binds with SO_REUSEADDR, as checked here."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -70,6 +70,33 @@ def test_a_port_held_by_another_program_is_a_clear_error(cloud_settings):
     assert "RETAIL_KIT_LOCAL_PORT" in result.stderr
 
 
+def _leave_time_wait_on(port: int) -> None:
+    """What a stopped server leaves on its port: connections it closed first, in TIME_WAIT."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server's side closes first...
+            client.recv(1)  # ...the client sees the end, then closes too
+
+
+def test_restart_on_the_same_port_right_after_a_stop(cloud_settings):
+    """TIME_WAIT connections of a server that just stopped are not "another program"
+    (``make demo`` and then ``make lab``, both on port 4566)."""
+    port = cloud_settings.local_port
+    _leave_time_wait_on(port)
+    with socket.socket() as probe, pytest.raises(OSError):  # what the old check tripped on
+        probe.bind(("127.0.0.1", port))
+    assert process.port_is_free(port)
+    try:
+        status, started = process.start(cloud_settings)
+        assert started and status.running
+    finally:
+        process.stop(cloud_settings)
+
+
 def test_stop_never_kills_a_process_that_is_not_the_local_cloud(cloud_settings):
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
