@@ -47,7 +47,8 @@ format: setup ## ruff format and autofix; strip notebook outputs except nbval-ch
 
 lab: setup ## JupyterLab on the notebooks, kernel python3 of .venv (starts the local cloud)
 	$(BIN)/retailkit local start
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
+	@# --allow-root only when run as root (containers, CI boxes): Jupyter refuses otherwise
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 local-start: setup ## start the local cloud in the background (port 4566)
 	$(BIN)/retailkit local start
