@@ -53,8 +53,10 @@ def _run_child(request: dict, fds: list[int]) -> None:
     sys.stdin = os.fdopen(0, "r", closefd=False)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
-    numbers = iter(arg_fds)
-    args = [str(next(numbers)) if arg == FD_ARG else arg for arg in request["args"]]
+    args = list(request["args"])
+    if arg_fds:  # only requests that pass descriptors use placeholders (never Glue's args)
+        numbers = iter(arg_fds)
+        args = [str(next(numbers)) if arg == FD_ARG else arg for arg in args]
     code = 0
     try:
         os.chdir(request["cwd"])

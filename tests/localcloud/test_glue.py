@@ -107,7 +107,7 @@ def test_success_sees_job_arguments_and_reaches_the_local_cloud(glue, s3, logs, 
         s3,
         bucket,
         REPORT_SCRIPT,
-        DefaultArguments={"--out-bucket": bucket, "--colour": "red", "--size": "S"},
+        DefaultArguments={"--out-bucket": bucket, "--colour": "red", "--size": "@fd"},
         NonOverridableArguments={"--fixed": "yes"},
         GlueVersion="3.0",
         MaxCapacity=0.0625,
@@ -134,7 +134,7 @@ def test_success_sees_job_arguments_and_reaches_the_local_cloud(glue, s3, logs, 
     assert run["Arguments"] == {
         "--out-bucket": bucket,
         "--colour": "blue",
-        "--size": "S",
+        "--size": "@fd",  # passed verbatim (the warm interpreter's own placeholder)
         "--out-key": out_key,
         "--fixed": "yes",
     }
@@ -145,7 +145,7 @@ def test_success_sees_job_arguments_and_reaches_the_local_cloud(glue, s3, logs, 
     assert opts["--JOB_NAME"] == job
     assert opts["--JOB_RUN_ID"] == run_id
     assert opts["--colour"] == "blue"  # the run overrides the default
-    assert opts["--size"] == "S"  # defaults reach the script
+    assert opts["--size"] == "@fd"  # defaults reach the script, verbatim
     assert opts["--fixed"] == "yes"  # non-overridable wins
     assert seen["region"] == glue.meta.region_name
     assert f"{job}.py" in seen["cwd_files"]
