@@ -9,7 +9,9 @@ replacing the source's one commit marker, then deletes the older loads' files:
 - commit:     ``<processed>/loads/<stem>.parquet`` (which load of the source is visible)
 - pending:    ``<processed>/loads-pending/<stem>/<load id>.json`` (a load not yet cleaned up)
 - rejects:    ``<processed>/rejects/<relative key>.rejects.csv``
-- summary:    ``<processed>/summaries/<relative key>.json`` (the data-quality summary)
+- summary:    ``<processed>/summaries/<relative key>.json`` (the data-quality summary of the
+  latest load), and per upload ``<processed>/summaries-by-upload/<relative key>/<version>.json``
+  (what that upload's mail reports, even when the same key is uploaded again meanwhile)
 - quarantine: ``<quarantine bucket>/quarantine/<relative key>`` (rejected originals)
 
 ``<relative key>`` is the key without the ``incoming/`` prefix; ``<stem>`` is the file name
@@ -27,6 +29,7 @@ INCOMING_PREFIX = "incoming/"
 TABLE_PREFIX = "sales/"
 REJECTS_PREFIX = "rejects/"
 SUMMARIES_PREFIX = "summaries/"
+UPLOAD_SUMMARIES_PREFIX = "summaries-by-upload/"
 LOADS_PREFIX = "loads/"
 PENDING_PREFIX = "loads-pending/"
 QUARANTINE_PREFIX = "quarantine/"
@@ -85,6 +88,11 @@ def rejects_key(key: str) -> str:
 
 def summary_key(key: str) -> str:
     return f"{SUMMARIES_PREFIX}{relative_key(key)}.json"
+
+
+def upload_summary_key(key: str, version_id: str | None) -> str:
+    """The summary of one upload (one S3 version) of ``key``."""
+    return f"{UPLOAD_SUMMARIES_PREFIX}{relative_key(key)}/{version_id or 'null'}.json"
 
 
 def quarantine_key(key: str) -> str:

@@ -200,12 +200,12 @@ def load(
         "job_run_id": args.get("--JOB_RUN_ID", ""),
         "duration_s": round(time.monotonic() - started, 3),
     }
-    s3.put_object(
-        Bucket=bucket,
-        Key=naming.summary_key(source.key),
-        Body=json.dumps(summary, indent=2).encode("utf-8"),
-        ContentType="application/json",
-    )
+    body = json.dumps(summary, indent=2).encode("utf-8")
+    for key in (
+        naming.upload_summary_key(source.key, source.version_id),
+        naming.summary_key(source.key),
+    ):
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
     return summary
 
 

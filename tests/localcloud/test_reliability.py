@@ -249,6 +249,14 @@ def test_same_key_three_times_at_once_keeps_one_load(session, local_cloud, stack
     assert loads["source_version"][0] in versions
     files = data_files(session, stack, key)
     assert files and all(f".{loads['load_id'][0]}.parquet" in f for f in files), files
+    # each upload's mail reports that upload, not whichever run wrote the key's summary last
+    facts = [
+        json.loads(json.loads(m.body)["Message"])
+        for m in list_mail(local_cloud.settings, to=stack.email_json)
+    ]
+    mine = [f for f in facts if f.get("source", {}).get("key") == key]
+    assert sorted(f["source"]["version_id"] for f in mine) == sorted(versions)
+    assert [f["committed"] for f in mine].count(True) >= 1
 
 
 def test_same_content_under_two_keys_is_reported_and_counted_once(session, stack):

@@ -101,6 +101,10 @@ def test_output_names_derive_from_the_source_key():
     )
     assert naming.data_key(key, "X") != naming.data_key("incoming/shop 2/sales_2026-11-02.csv", "X")
     assert naming.summary_key(key) == "summaries/shop 1/sales_2026-11-02.csv.json"
+    assert naming.upload_summary_key(key, "v1") == (
+        "summaries-by-upload/shop 1/sales_2026-11-02.csv/v1.json"
+    )
+    assert naming.upload_summary_key(key, None).endswith("/null.json")  # unversioned bucket
     assert naming.quarantine_key(key) == "quarantine/shop 1/sales_2026-11-02.csv"
     assert (
         naming.copy_source("b", key, "v+1")
