@@ -1,5 +1,7 @@
 """S3 buckets: raw (versioned, EventBridge notifications), processed, quarantine, Athena
-results and artifacts. Every bucket: public access blocked, default encryption, TLS only."""
+results and artifacts. Every bucket: public access blocked, default encryption, TLS only.
+Lifecycle: incomplete uploads aborted after 7 days; raw old versions after 30 days; the
+processed bucket's per-upload summaries after 30 days; Athena results after 7 days."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 from typing import Any
 
 from infra_scripts.provision.core import Resource, StackContext, absent_on, canonical
+from pipeline_src import naming
 
 PURPOSES = ("raw", "processed", "quarantine", "athena-results", "artifacts")
 BLOCK_ALL = {
@@ -33,6 +36,15 @@ def _lifecycle(purpose: str) -> list[dict[str, Any]]:
                 "Status": "Enabled",
                 "Filter": {"Prefix": ""},
                 "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+            }
+        )
+    if purpose == "processed":
+        rules.append(
+            {
+                "ID": "expire-upload-summaries",  # the mails have been sent by then
+                "Status": "Enabled",
+                "Filter": {"Prefix": naming.UPLOAD_SUMMARIES_PREFIX},
+                "Expiration": {"Days": 30},
             }
         )
     if purpose == "athena-results":

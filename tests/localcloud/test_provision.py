@@ -101,6 +101,9 @@ def test_every_bucket_blocks_public_access_encrypts_and_requires_tls(stack, sess
         tls = [st for st in policy["Statement"] if st["Effect"] == "Deny"]
         assert tls and tls[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         assert tls[0]["Action"] == "s3:*" and tls[0]["Principal"] == "*"
+    processed = s3.get_bucket_lifecycle_configuration(Bucket=names.bucket("processed"))
+    [expiry] = [r for r in processed["Rules"] if "Expiration" in r]
+    assert expiry["Filter"] == {"Prefix": "summaries-by-upload/"} and expiry["Expiration"]["Days"]
     raw = names.bucket("raw")
     assert s3.get_bucket_versioning(Bucket=raw)["Status"] == "Enabled"
     assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket=raw)
