@@ -35,7 +35,7 @@ from infra_scripts.localcloud.runtime import ServerContext
 log = logging.getLogger("localcloud.stepfunctions")
 
 SYNC_POLL_S = 0.05
-GLUE_SYNC_WAIT_S = 1.0
+GLUE_SYNC_WAIT_S = 5.0  # a run's end wakes the wait at once; StopExecution is seen within this
 _BUGGY_LINE = "callback_endpoint.interrupt_all()"
 _FIXED_LINE = "if callback_endpoint is not None: callback_endpoint.interrupt_all()"
 _SDK_SERVICE_NAMES = {"redshiftdata": "redshift-data", "redshiftserverless": "redshift-serverless"}
