@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +60,33 @@ def _input_key(sfn: Any, execution_arn: str) -> str | None:
     return (detail.get("object") or {}).get("key") or doc.get("key")
 
 
+def poll_executions(
+    session: boto3.Session,
+    state_machine_arn: str,
+    *,
+    ready: Callable[[pd.DataFrame], bool],
+    timeout_message: Callable[[pd.DataFrame], str],
+    since: datetime | None = None,
+    deadline_s: float = 120.0,
+    poll_s: float = 0.5,
+) -> pd.DataFrame:
+    """List the executions (started after ``since``) until ``ready(frame)``; after
+    ``deadline_s``, :class:`WaitTimeoutError` with ``timeout_message(frame)``."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        frame = list_executions(session, state_machine_arn, since=since)
+        if ready(frame):
+            return frame
+        if time.monotonic() > deadline:
+            raise WaitTimeoutError(timeout_message(frame))
+        time.sleep(poll_s)
+
+
+def finished(frame: pd.DataFrame) -> pd.DataFrame:
+    """The executions of ``frame`` that are no longer running."""
+    return frame[frame["status"].isin(TERMINAL)] if not frame.empty else frame
+
+
 def wait_for_executions(
     session: boto3.Session,
     state_machine_arn: str,
@@ -70,18 +97,18 @@ def wait_for_executions(
     poll_s: float = 0.5,
 ) -> pd.DataFrame:
     """Wait until ``count`` executions started after ``since`` have finished."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        frame = list_executions(session, state_machine_arn, since=since)
-        done = frame[frame["status"].isin(TERMINAL)] if not frame.empty else frame
-        if len(done) >= count:
-            return frame
-        if time.monotonic() > deadline:
-            raise WaitTimeoutError(
-                f"{len(done)} of {count} executions finished within {deadline_s:.0f}s "
-                f"({len(frame)} started); see `retailkit local logs` or the Step Functions console"
-            )
-        time.sleep(poll_s)
+    return poll_executions(
+        session,
+        state_machine_arn,
+        since=since,
+        ready=lambda frame: len(finished(frame)) >= count,
+        timeout_message=lambda frame: (
+            f"{len(finished(frame))} of {count} executions finished within {deadline_s:.0f}s "
+            f"({len(frame)} started); see `retailkit local logs` or the Step Functions console"
+        ),
+        deadline_s=deadline_s,
+        poll_s=poll_s,
+    )
 
 
 def raise_for_failures(executions: pd.DataFrame, session: boto3.Session) -> None:

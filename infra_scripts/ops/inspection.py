@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from datetime import datetime
 
 import boto3
 import pandas as pd
 
 from infra_scripts.config import Settings
-from infra_scripts.exceptions import WaitTimeoutError
 from infra_scripts.localcloud.outbox import list_mail
-from infra_scripts.ops.executions import TERMINAL, execution_input, list_executions
+from infra_scripts.ops.executions import execution_input, finished, poll_executions
 from pipeline_src import naming
 
 SUMMARY_COLUMNS = [
@@ -43,35 +41,38 @@ def wait_for_started(
     poll_s: float = 0.25,
 ) -> pd.DataFrame:
     """Wait until ``count`` executions started after ``since`` exist (finished or not)."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        frame = list_executions(session, state_machine_arn, since=since)
-        if len(frame) >= count:
-            return frame
-        if time.monotonic() > deadline:
-            raise WaitTimeoutError(
-                f"{len(frame)} of {count} executions started within {deadline_s:.0f}s: is the "
-                "upload rule enabled and the bucket sending events to EventBridge?"
-            )
-        time.sleep(poll_s)
+    return poll_executions(
+        session,
+        state_machine_arn,
+        since=since,
+        ready=lambda frame: len(frame) >= count,
+        timeout_message=lambda frame: (
+            f"{len(frame)} of {count} executions started within {deadline_s:.0f}s: is the "
+            "upload rule enabled and the bucket sending events to EventBridge?"
+        ),
+        deadline_s=deadline_s,
+        poll_s=poll_s,
+    )
 
 
 def wait_for_all(
     session: boto3.Session, state_machine_arn: str, *, deadline_s: float = 120.0
 ) -> pd.DataFrame:
     """Wait until no execution of the state machine is running; all of them, newest first."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        frame = list_executions(session, state_machine_arn)
-        running = frame[~frame["status"].isin(TERMINAL)] if not frame.empty else frame
-        if running.empty:
-            return frame
-        if time.monotonic() > deadline:
-            raise WaitTimeoutError(
-                f"{len(running)} of {len(frame)} executions still running after {deadline_s:.0f}s;"
-                " see `retailkit local logs` or the Step Functions console"
-            )
-        time.sleep(0.5)
+
+    def running(frame: pd.DataFrame) -> int:
+        return len(frame) - len(finished(frame))
+
+    return poll_executions(
+        session,
+        state_machine_arn,
+        ready=lambda frame: running(frame) == 0,
+        timeout_message=lambda frame: (
+            f"{running(frame)} of {len(frame)} executions still running after {deadline_s:.0f}s;"
+            " see `retailkit local logs` or the Step Functions console"
+        ),
+        deadline_s=deadline_s,
+    )
 
 
 def latest_per_file(executions: pd.DataFrame) -> pd.DataFrame:

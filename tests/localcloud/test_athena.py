@@ -176,6 +176,20 @@ def object_sizes(s3: Any, bucket: str, prefix: str) -> int:
 # --- the bookstore --------------------------------------------------------------------------
 
 
+def write_sales_table(session: Any, frame: pd.DataFrame, bucket: str, database: str) -> None:
+    """``frame`` as the genre-partitioned Parquet table ``sales`` (awswrangler, as users do)."""
+    wr.s3.to_parquet(
+        frame,
+        f"s3://{bucket}/sales/",
+        dataset=True,
+        database=database,
+        table="sales",
+        partition_cols=["genre"],
+        dtype={"price": "decimal(10,2)"},
+        boto3_session=session,
+    )
+
+
 def sales_frame(rows: int = ROWS, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     start = datetime(2024, 1, 1)
@@ -249,16 +263,7 @@ def store(session: boto3.Session, tmp_path_factory: pytest.TempPathFactory) -> B
     s3.create_bucket(Bucket=bucket)
     wr.catalog.create_database(database, boto3_session=session)
     frame = sales_frame()
-    wr.s3.to_parquet(
-        frame,
-        f"s3://{bucket}/sales/",
-        dataset=True,
-        database=database,
-        table="sales",
-        partition_cols=["genre"],
-        dtype={"price": "decimal(10,2)"},
-        boto3_session=session,
-    )
+    write_sales_table(session, frame, bucket, database)
     s3.put_object(Bucket=bucket, Key="stores/stores.csv", Body=STORES_CSV.encode())
     lines = reviews_lines()
     s3.put_object(Bucket=bucket, Key="reviews/part-0.json", Body="\n".join(lines[:200]).encode())

@@ -22,7 +22,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.localcloud.test_athena import Athena, download_prefix, object_sizes, sales_frame
+from tests.localcloud.test_athena import (
+    Athena,
+    download_prefix,
+    object_sizes,
+    sales_frame,
+    write_sales_table,
+)
 
 pytestmark = pytest.mark.localcloud
 
@@ -54,16 +60,7 @@ def shop(session: boto3.Session, tmp_path_factory: pytest.TempPathFactory) -> Sh
     s3 = session.client("s3")
     s3.create_bucket(Bucket=bucket)
     wr.catalog.create_database(database, boto3_session=session)
-    wr.s3.to_parquet(
-        sales_frame(rows=2000, seed=11),
-        f"s3://{bucket}/sales/",
-        dataset=True,
-        database=database,
-        table="sales",
-        partition_cols=["genre"],
-        dtype={"price": "decimal(10,2)"},
-        boto3_session=session,
-    )
+    write_sales_table(session, sales_frame(rows=2000, seed=11), bucket, database)
     data_dir = tmp_path_factory.mktemp("athena-wr-direct")
     download_prefix(s3, bucket, "sales/", data_dir)
     return Shop(session, bucket, database, data_dir)

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infra_scripts.exceptions import WaitTimeoutError
-from infra_scripts.ops.executions import list_executions, state_timeline, wait_for_executions
+from infra_scripts.ops.executions import (
+    TERMINAL,
+    list_executions,
+    state_timeline,
+    wait_for_executions,
+)
+from infra_scripts.ops.inspection import wait_for_all, wait_for_started
 from infra_scripts.ops.uploads import upload_files
 from infra_scripts.smoke import deploy_smoke
 from tests.helpers import unique
@@ -48,6 +54,11 @@ def test_waiting_for_more_than_happens_times_out(session, smoke):
     since = datetime.now(UTC)
     with pytest.raises(WaitTimeoutError, match="0 of 1 executions finished"):
         wait_for_executions(session, smoke["state_machine"], count=1, since=since, deadline_s=1)
+    with pytest.raises(WaitTimeoutError, match=r"0 of 1 executions started .* upload rule"):
+        wait_for_started(session, smoke["state_machine"], count=1, since=since, deadline_s=1)
+    assert (
+        wait_for_all(session, smoke["state_machine"], deadline_s=30)["status"].isin(TERMINAL).all()
+    )
 
 
 def test_list_executions_filters_by_start(session, smoke):

@@ -21,7 +21,13 @@ import pandas as pd
 import pytest
 
 from infra_scripts.localcloud.outbox import list_mail
-from tests.pipeline_stack import PipelineStack, deploy, states_entered, wait_for_execution
+from tests.pipeline_stack import (
+    PipelineStack,
+    athena,
+    deploy,
+    states_entered,
+    wait_for_execution,
+)
 
 pytestmark = pytest.mark.localcloud
 
@@ -201,21 +207,12 @@ def test_totals_through_athena(session, stack, good_uploads):
     """The catalog table answers SQL through Athena (the local cloud's SQL engine)."""
     from pipeline_src.sql import fill, queries
 
-    def athena(sql: str) -> pd.DataFrame:
-        return wr.athena.read_sql_query(
-            sql,
-            database=stack.database,
-            ctas_approach=False,
-            s3_output=f"s3://{stack.processed_bucket}/_athena/",
-            boto3_session=session,
-        )
-
     totals_sql = (
         f'SELECT COUNT(*) AS n, SUM(price * quantity) AS revenue FROM "{stack.database}".'
         f"\"{stack.table}\" WHERE source_key LIKE 'incoming/good/%'"
     )
     try:
-        totals = athena(totals_sql)
+        totals = athena(session, stack, totals_sql)
     except Exception as exc:  # the SQL-engines executor may not be in this local cloud
         pytest.skip(f"Athena cannot run SQL in this local cloud: {exc}")
     expected = [r for p in (SEED_CSV, SEED_JSON, SEED_XLSX) for r in expected_rows(p)]
@@ -223,9 +220,11 @@ def test_totals_through_athena(session, stack, good_uploads):
     assert int(totals["n"][0]) == len(expected) == 300
     assert Decimal(str(totals["revenue"][0])).quantize(Decimal("0.01")) == revenue
     by_genre = athena(
+        session,
+        stack,
         fill(
             queries("athena")["revenue_by_genre"],
             {"database": stack.database, "table": stack.table},
-        )
+        ),
     )
     assert {r["genre"] for r in expected} <= set(by_genre["genre"])

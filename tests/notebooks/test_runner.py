@@ -153,21 +153,18 @@ def test_stops_at_the_first_failure_naming_notebook_cell_error_and_output(
     assert not marker.exists() and not (out / "02_never.ipynb").exists()
 
 
+def offline_run_argv(folder: Path, tmp_path: Path) -> list[str]:
+    """``retailkit notebooks run`` on ``folder`` into tmp_path/runs, no cloud, no prewarm."""
+    run = ["notebooks", "run", "--folder", str(folder), "--out", str(tmp_path / "runs")]
+    return [*run, "--no-local-cloud", "--no-prewarm"]
+
+
 def test_only_declared_parameters_are_passed_and_unknown_ones_are_refused(
     folder: Path, tmp_path: Path, capsys
 ):
     write_notebook(folder / "00_a.ipynb", "print(store_id)", params="store_id = None  # S01")
     assert notebooks.declared_parameters(folder / "00_a.ipynb") == {"store_id"}
-    argv = [
-        "notebooks",
-        "run",
-        "--folder",
-        str(folder),
-        "--out",
-        str(tmp_path / "runs"),
-        "--no-local-cloud",
-        "--no-prewarm",
-    ]
+    argv = offline_run_argv(folder, tmp_path)
     assert main([*argv, "-p", "store", "S01"]) == 1
     assert "no notebook of this run takes store (they take: store_id)" in capsys.readouterr().err
     assert main([*argv, "-p", "store_id", "S01"]) == 0  # target, region, stack_name: not passed
@@ -183,19 +180,7 @@ def test_refuses_to_write_next_to_the_sources(folder: Path):
 
 def test_cli_run_reports_a_failure_and_exits_1(folder: Path, tmp_path: Path, capsys):
     write_notebook(folder / "00_fail.ipynb", "1 / 0")
-    code = main(
-        [
-            "notebooks",
-            "run",
-            "--folder",
-            str(folder),
-            "--out",
-            str(tmp_path / "runs"),
-            "--no-local-cloud",
-            "--no-prewarm",
-        ]
-    )
-    assert code == 1
+    assert main(offline_run_argv(folder, tmp_path)) == 1
     err = capsys.readouterr().err
     assert "00_fail failed in cell 0 (In [1]) `1 / 0`: ZeroDivisionError" in err
     assert "stopped after" in err
