@@ -113,7 +113,7 @@ def main() -> int:
         all_done = time.time() - t0
         view = outputs["curated_view"]
         total_sql = f"SELECT COUNT(*) FROM \"{view}\" WHERE source_key LIKE 'incoming/burst/%'"
-        rows = run_count(pipeline, total_sql)
+        rows = pipeline.query_count(total_sql)
         checked = time.time() - t0
         retries = glue_retries(pipeline, t0 - 1)
         for failure in failures(pipeline, t0 - 1)[:3]:
@@ -132,24 +132,6 @@ def main() -> int:
     verdict = "met" if record["met"] else "NOT met"
     print(f"target <= {TARGET_S:.0f} s: ratio {record['ratio']:.2f} ({verdict})")
     return 0 if record["met"] else 1
-
-
-def run_count(pipeline: Pipeline, sql: str) -> int:
-    execution = pipeline.athena.start_query_execution(
-        QueryString=sql,
-        QueryExecutionContext={"Database": pipeline.outputs["glue_database"]},
-        WorkGroup=pipeline.outputs["athena_workgroup"],
-    )["QueryExecutionId"]
-    while True:
-        status = pipeline.athena.get_query_execution(QueryExecutionId=execution)["QueryExecution"][
-            "Status"
-        ]["State"]
-        if status == "SUCCEEDED":
-            result = pipeline.athena.get_query_results(QueryExecutionId=execution)
-            return int(result["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"])
-        if status in ("FAILED", "CANCELLED"):
-            raise RuntimeError(f"query {execution} {status}")
-        time.sleep(0.01)
 
 
 if __name__ == "__main__":

@@ -66,22 +66,28 @@ class Pipeline:
         self.glue = session.client("glue")
 
     def count(self, key: str) -> int:
+        """Rows of ``key`` in the curated view."""
         view = self.outputs["curated_view"]
+        return self.query_count(f"SELECT COUNT(*) FROM \"{view}\" WHERE source_key = '{key}'")
+
+    def query_count(self, sql: str, deadline_s: float = 60.0) -> int:
+        """The one number a ``SELECT COUNT(*)`` returns, through the Athena API."""
         execution = self.athena.start_query_execution(
-            QueryString=f"SELECT COUNT(*) FROM \"{view}\" WHERE source_key = '{key}'",
+            QueryString=sql,
             QueryExecutionContext={"Database": self.outputs["glue_database"]},
             WorkGroup=self.outputs["athena_workgroup"],
         )["QueryExecutionId"]
-        while True:
-            state = self.athena.get_query_execution(QueryExecutionId=execution)["QueryExecution"][
-                "Status"
-            ]["State"]
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            status = self.athena.get_query_execution(QueryExecutionId=execution)
+            state = status["QueryExecution"]["Status"]["State"]
             if state == "SUCCEEDED":
                 rows = self.athena.get_query_results(QueryExecutionId=execution)["ResultSet"]
                 return int(rows["Rows"][1]["Data"][0]["VarCharValue"])
             if state in ("FAILED", "CANCELLED"):
                 raise RuntimeError(f"Athena query {execution} {state}")
             time.sleep(PROBE_S)
+        raise TimeoutError(f"Athena query {execution} still running after {deadline_s:.0f}s")
 
     def sample(self, key: str, body: bytes, deadline_s: float = 30.0) -> dict[str, float]:
         """One upload until its 100 rows are visible; the stage timings (seconds)."""
