@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from botocore.model import OperationNotFoundError
 
+from infra_scripts.localcloud import loopback, moto_speedups
 from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
 from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME, ServerContext
 
@@ -39,6 +40,7 @@ EXECUTORS: tuple[str, ...] = (
 )
 
 log = logging.getLogger("localcloud")
+access_log = logging.getLogger("localcloud.requests")
 
 
 def install_executors(ctx: ServerContext) -> list[Any]:
@@ -53,45 +55,13 @@ def install_executors(ctx: ServerContext) -> list[Any]:
     from moto.core.config import default_user_config
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
-    _cache_module_list()
-    _cache_action_names()
+    moto_speedups.install()
     modules = []
     for name in EXECUTORS:
         module = importlib.import_module(f"infra_scripts.localcloud.{name}")
         module.install(ctx)
         modules.append(module)
     return modules
-
-
-def _cache_module_list() -> None:
-    """moto's dispatcher lists its own package directory (os.listdir + isdir for ~150
-    entries) on every request, under a global lock: the list never changes, so keep it."""
-    from moto import backends
-
-    from infra_scripts.localcloud.patching import replace
-
-    modules = tuple(backends.list_of_moto_modules())
-    replace(backends, "list_of_moto_modules", lambda: modules)
-
-
-def _cache_action_names() -> None:
-    """moto lists a response class's methods (inspect.getmembers, ~0.3 ms) on every request
-    to find the action: remember them per class. Executors add their methods at install,
-    before the first request, so a class's list is final when it is first asked for."""
-    from moto.core import responses, utils
-
-    from infra_scripts.localcloud.patching import replace
-
-    original = utils.method_names_from_class
-    names: dict[type, frozenset[str]] = {}
-
-    def method_names_from_class(clazz: type) -> frozenset[str]:
-        found = names.get(clazz)
-        if found is None:
-            found = names[clazz] = frozenset(original(clazz))
-        return found
-
-    replace(responses, "method_names_from_class", method_names_from_class)
 
 
 class HealthMiddleware:
@@ -217,15 +187,30 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
     )
 
 
+def request_handler() -> type:
+    """moto's request handler with a one-line access log (method, path, status).
+
+    Werkzeug's own log line (client address, date, ANSI colours) cost ~4% of the server's
+    CPU in a burst of uploads; the log record's own time stamp is enough.
+    """
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class RequestHandler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            access_log.info("%s %s %s", self.command, self.path, code)
+
+    return RequestHandler
+
+
 def serve(ctx: ServerContext) -> None:
     """Install the executors and serve on 127.0.0.1 until terminated."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     modules = install_executors(ctx)
     app = build_app(ctx)
+    loopback.serve_in_process(app)
     server = make_server(
-        "127.0.0.1", ctx.port, app, threaded=True, request_handler=MotoRequestHandler
+        "127.0.0.1", ctx.port, app, threaded=True, request_handler=request_handler()
     )
     log.info(
         "local cloud (moto %s) listening on %s, pid %s", MOTO_VERSION, ctx.endpoint, os.getpid()

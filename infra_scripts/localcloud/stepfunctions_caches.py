@@ -12,7 +12,8 @@ executions spent most of the server's CPU there. These caches keep what does not
   key, is set before the program is shared; Map and Parallel programs are rebuilt per
   execution from the cached tree;
 - the SDK client per (region, service) the interpreter calls back to the local cloud with
-  (same settings as moto's, plus a connection pool sized for concurrent executions);
+  (same settings as moto's, plus a connection pool sized for concurrent executions), its
+  requests served in-process (:mod:`loopback`);
 - parsed JSONPath expressions per text.
 """
 
@@ -25,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from infra_scripts.localcloud import loopback
 from infra_scripts.localcloud.patching import replace, require
 
 CLIENT_POOL = 64
@@ -123,7 +125,7 @@ def _cache_sdk_clients() -> None:
     def client(region: str, service: str, intercepting: bool) -> Any:
         kwargs = {} if intercepting else {"endpoint_url": f"http://localhost:{port()}"}
         with lock:  # creating clients on boto3's default session is not thread-safe
-            return boto3.client(
+            created = boto3.client(
                 aws_access_key_id="ak",
                 region_name=region,
                 service_name=service,
@@ -137,6 +139,9 @@ def _cache_sdk_clients() -> None:
                 ),
                 **kwargs,
             )
+        if not intercepting:
+            loopback.attach(created)  # served in-process once the server runs
+        return created
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         del state_credentials  # moto ignores them too: the local cloud's dummy keys

@@ -132,23 +132,29 @@ def warm_botocore(services: list[str]) -> None:
     again. Here those caches are process-wide (the forked children inherit them), as one
     session already shares them between its own clients.
     """
-    from botocore import hooks, loaders
+    from botocore import exceptions, hooks, loaders
     from botocore.session import Session
 
     _share_event_aliases(hooks.EventAliaser)
+    _memoise_accepts_kwargs(hooks)
     _memoise(loaders.JSONFileLoader, "load_file")
     _memoise(loaders.Loader, "list_available_services")
     _memoise(loaders.Loader, "load_service_model")
     _memoise(loaders.Loader, "load_data")
     session = Session()
     session.get_available_services()  # some client set-ups list them
+    loader = session.get_component("data_loader")
     for service in services:
-        session.create_client(
+        model = session.create_client(
             service,
             region_name="us-east-1",
             aws_access_key_id="warm",
             aws_secret_access_key="warm",
-        )
+        ).meta.service_model
+        # The paginators, asked for as a client's can_paginate asks (the first request lists
+        # every service's paginators: ~450 directory listings in each run that paginates).
+        with contextlib.suppress(exceptions.DataNotFoundError):
+            loader.load_service_model(model.service_name, "paginators-1", model.api_version)
 
 
 def _share_event_aliases(aliaser: type) -> None:
@@ -163,6 +169,25 @@ def _share_event_aliases(aliaser: type) -> None:
             self._alias_name_cache = shared  # type: ignore[attr-defined]
 
     aliaser.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _memoise_accepts_kwargs(hooks: object) -> None:
+    """Registering a handler checks its signature (inspect, ~50 µs): a session registers ~150
+    per client set-up. A function's signature never changes, so remember the answer."""
+    original = hooks.accepts_kwargs  # type: ignore[attr-defined]
+    answers: dict[object, str | None] = {}
+
+    def accepts_kwargs(func: object) -> str | None:
+        key = getattr(func, "__func__", func)  # a bound method: its function decides
+        try:
+            return answers[key]
+        except KeyError:
+            answers[key] = answer = original(func)
+            return answer
+        except TypeError:  # unhashable callable
+            return original(func)
+
+    hooks.accepts_kwargs = accepts_kwargs  # type: ignore[attr-defined]
 
 
 def _memoise(owner: type, name: str) -> None:

@@ -569,6 +569,10 @@ class PartitionWriter:
         self._buffered[genre] = 0
         if parts:
             self._raise_writer_error()
+            if genre not in self._paths:  # flat local names: the S3 keys are made by the load
+                self._paths[genre] = os.path.join(
+                    self.out_dir, f"part-{len(self._paths):04d}.parquet"
+                )
             lane = self._lane.setdefault(genre, len(self._lane) % WRITER_THREADS)
             self._queues[lane].put((genre, pa.concat_tables(parts)))
 
@@ -589,11 +593,8 @@ class PartitionWriter:
         table = self._with_lineage(table)
         writer = self._writers.get(genre)
         if writer is None:
-            path = os.path.join(self.out_dir, naming.data_key(self.source.key, genre))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            writer = pq.ParquetWriter(path, FILE_SCHEMA, **PARQUET_OPTIONS)
+            writer = pq.ParquetWriter(self._paths[genre], FILE_SCHEMA, **PARQUET_OPTIONS)
             self._writers[genre] = writer
-            self._paths[genre] = path
         writer.write_table(table, row_group_size=table.num_rows)
 
     def _raise_writer_error(self) -> None:
