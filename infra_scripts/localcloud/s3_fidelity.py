@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import zlib
@@ -48,17 +49,22 @@ def install(ctx: ServerContext) -> None:
 
     require(FakeBucket, "get_permission")
 
-    def get_permission(self: Any, action: str, resource: str) -> Any:
-        if self.policy is None:
-            return PermissionResult.NEUTRAL
-        policy = json.loads(self.policy.decode())
+    @functools.lru_cache(maxsize=256)
+    def effective_policy(document: bytes) -> Any:
+        """The bucket policy without its TLS-only denials (None if nothing is left); parsed
+        once per policy document, not on every request to the bucket."""
+        policy = json.loads(document.decode())
         statements = policy.get("Statement") or []
         if isinstance(statements, dict):
             statements = [statements]
         policy["Statement"] = [s for s in statements if not _denies_plain_http_only(s)]
-        if not policy["Statement"]:
+        return IAMPolicy(json.dumps(policy)) if policy["Statement"] else None
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        policy = None if self.policy is None else effective_policy(bytes(self.policy))
+        if policy is None:
             return PermissionResult.NEUTRAL
-        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+        return policy.is_action_permitted(action, resource)
 
     replace(FakeBucket, "get_permission", get_permission)
 

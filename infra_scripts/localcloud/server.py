@@ -182,9 +182,20 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
     """moto's dispatcher application behind the health and error middlewares."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    return HealthMiddleware(
-        AwsErrorMiddleware(DomainDispatcherApplication(create_backend_app)), ctx
-    )
+    def create_app(service: Any) -> Any:
+        """moto's Flask app of one service, out of Flask's debug mode.
+
+        In debug mode Flask builds a new class for every request with a body (a debugging
+        aid for HTML forms) and re-reads templates' modification times. Errors still reach
+        :class:`AwsErrorMiddleware`: exceptions propagate, as they did in debug mode.
+        """
+        app = create_backend_app(service)
+        app.debug = False
+        app.config["PROPAGATE_EXCEPTIONS"] = True
+        app.config["TRAP_BAD_REQUEST_ERRORS"] = True
+        return app
+
+    return HealthMiddleware(AwsErrorMiddleware(DomainDispatcherApplication(create_app)), ctx)
 
 
 def request_handler() -> type:

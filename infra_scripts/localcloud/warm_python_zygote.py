@@ -9,6 +9,9 @@ path, plus file descriptors (SCM_RIGHTS) whose roles it names: the child's ``std
 ``@fd`` arguments in order. The zygote forks, the child runs the script as ``__main__``
 and the zygote reports the child's pid, then its exit code, on the same connection.
 
+The script is compiled here before forking, once per content (a top-level script has no
+``.pyc``: every child would compile it again), under the path the child runs it from.
+
 Single-threaded on purpose (it forks). Stdlib only apart from the preloads. It exits when
 its parent (the local-cloud server) goes away.
 
@@ -21,6 +24,7 @@ session already do.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import json
 import os
@@ -29,6 +33,7 @@ import select
 import socket
 import sys
 import traceback
+import types
 
 MAX_REQUEST = 1 << 20
 MAX_FDS = 8
@@ -37,7 +42,45 @@ DEFAULT_SERVICES = "s3,glue,sts,athena,logs"
 SERVICES_ENV = "WARM_PYTHON_SERVICES"  # the service models to parse before forking
 
 
-def _run_child(request: dict, fds: list[int]) -> None:
+_COMPILED: dict[bytes, types.CodeType] = {}  # sha256 of a script's source → its code
+
+
+def script_code(path: str) -> types.CodeType | None:
+    """The compiled script, compiled once per content (here, before forking: every child
+    would compile it again). Named by ``path``, as ``python path`` names it. None when it
+    cannot be read or compiled: the child then runs it the usual way and reports why."""
+    try:
+        with open(path, "rb") as script:
+            source = script.read()
+        digest = hashlib.sha256(source).digest()
+        code = _COMPILED.get(digest)
+        if code is None:
+            code = _COMPILED[digest] = compile(source, path, "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return code if code.co_filename == path else _renamed(code, path)
+
+
+def _renamed(code: types.CodeType, path: str) -> types.CodeType:
+    consts = tuple(
+        _renamed(const, path) if isinstance(const, types.CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=path, co_consts=consts)
+
+
+def _run_main(script: str, code: types.CodeType | None) -> None:
+    """Run the script as ``__main__``, as ``python script`` (or ``runpy.run_path``) does."""
+    if code is None:
+        runpy.run_path(script, run_name="__main__")
+        return
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=script, __cached__=None, __loader__=None, __spec__=None)
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
+
+
+def _run_child(request: dict, fds: list[int], compiled: types.CodeType | None = None) -> None:
     """In the forked child: become the requested process and run its script."""
     roles = request.get("fd_roles", ["stdout", "stderr"])
     by_role = dict(zip(roles, fds, strict=True))
@@ -66,7 +109,7 @@ def _run_child(request: dict, fds: list[int]) -> None:
         script_dir = [os.path.dirname(script)] if request.get("script_dir_on_path", True) else []
         sys.path[:0] = [*script_dir, *request["python_path"]]
         sys.argv = [script, *args]
-        runpy.run_path(script, run_name="__main__")
+        _run_main(script, compiled)
     except SystemExit as exc:
         if exc.code is None:
             code = 0
@@ -103,13 +146,14 @@ def serve(socket_path: str) -> None:
             conn, _ = server.accept()
             message, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, MAX_FDS)
             request = json.loads(message)
+            compiled = script_code(request["script"])
             pid = os.fork()
             if pid == 0:
                 server.close()
                 for other in running.values():
                     other.close()
                 conn.close()
-                _run_child(request, list(fds))
+                _run_child(request, list(fds), compiled)
             for fd in fds:
                 os.close(fd)
             running[pid] = conn

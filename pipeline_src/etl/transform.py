@@ -521,8 +521,10 @@ def _mark_duplicates(transaction_ids: pa.Array, bitmap: np.ndarray) -> np.ndarra
 class PartitionWriter:
     """One Parquet file per genre, Snappy, row groups of at least ``min_rows_per_group`` rows.
 
-    Row groups are encoded and written on a background thread (pyarrow releases the GIL),
-    so parsing the next batch overlaps with writing the previous one.
+    Row groups are encoded and written on background threads (pyarrow releases the GIL),
+    so parsing the next batch overlaps with writing the previous one. The threads start with
+    the first full row group: a small file is written at :meth:`close` on the calling
+    thread, without their start-up and hand-overs.
     """
 
     def __init__(
@@ -547,6 +549,8 @@ class PartitionWriter:
         self._queues: list[queue.Queue[tuple[str, pa.Table] | None]] = []
         self._threads: list[threading.Thread] = []
         self._lane: dict[str, int] = {}  # genre → writer thread (a genre's groups stay in order)
+
+    def _start_threads(self) -> None:
         for lane in range(WRITER_THREADS):
             self._queues.append(queue.Queue(maxsize=2))
             thread = threading.Thread(target=self._write_loop, args=(lane,), name="parquet-writer")
@@ -564,7 +568,7 @@ class PartitionWriter:
             if self._buffered[genre] >= self.min_rows:
                 self._flush(genre)
 
-    def _flush(self, genre: str) -> None:
+    def _flush(self, genre: str, inline: bool = False) -> None:
         parts = self._buffers.pop(genre, [])
         self._buffered[genre] = 0
         if parts:
@@ -573,6 +577,11 @@ class PartitionWriter:
                 self._paths[genre] = os.path.join(
                     self.out_dir, f"part-{len(self._paths):04d}.parquet"
                 )
+            if inline:
+                self._write_row_group(genre, pa.concat_tables(parts))
+                return
+            if not self._threads:
+                self._start_threads()
             lane = self._lane.setdefault(genre, len(self._lane) % WRITER_THREADS)
             self._queues[lane].put((genre, pa.concat_tables(parts)))
 
@@ -631,9 +640,10 @@ class PartitionWriter:
 
     def close(self) -> dict[str, str]:
         """Write what is buffered, close every file; genre → local path."""
+        inline = not self._threads  # nothing was handed to a thread: no order to keep
         try:
             for genre in list(self._buffers):
-                self._flush(genre)
+                self._flush(genre, inline)
         finally:
             self._stop()
         self._raise_writer_error()

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import traceback
 from pathlib import Path
+
+import pytest
+
+from infra_scripts.localcloud import warm_python_zygote as zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,3 +52,30 @@ def test_a_job_set_up_after_warming_parses_and_lists_nothing():
     # Unmemoised, ~150 handler signatures are inspected; what is left are the few closures
     # boto3 makes anew for each session.
     assert counts["argspec"] < 20
+
+
+def test_a_script_is_compiled_once_and_named_by_each_path(tmp_path, monkeypatch):
+    source = "def fail():\n    raise ValueError('x')\n\nfail()\n"
+    first, second = tmp_path / "a" / "job.py", tmp_path / "b" / "job.py"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_text(source)
+    compiled = []
+    monkeypatch.setattr(
+        zygote, "compile", lambda *a, **k: compiled.append(a) or compile(*a, **k), raising=False
+    )
+    one, two = zygote.script_code(str(first)), zygote.script_code(str(second))
+    assert len(compiled) == 1
+    with pytest.raises(ValueError) as raised:
+        exec(two, {"__name__": "__main__"})
+    assert [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)][-2:] == [
+        str(second),
+        str(second),
+    ]
+    assert one.co_filename == str(first)
+
+
+def test_an_unreadable_script_is_left_to_the_child(tmp_path):
+    (tmp_path / "bad.py").write_text("def (:\n")
+    assert zygote.script_code(str(tmp_path / "bad.py")) is None
+    assert zygote.script_code(str(tmp_path / "missing.py")) is None
