@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import random
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -117,6 +118,18 @@ def test_reprocessing_writes_the_same_file_names(tmp_path):
     }
     assert all("/" not in p and p.endswith(".parquet") for p in relative.values())  # flat
     assert len(set(relative.values())) == len(relative)  # one file per genre
+
+
+def test_a_ragged_row_in_a_late_batch_falls_back_to_the_record_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(T, "CSV_BLOCK_BYTES", 1 << 10)  # the bad row is batches ahead
+    lines = [f"Dune,10,30s,Fiction,B000001,T{i:08d}\n" for i in range(2000)]
+    lines[1500] = "Dune,10,30s,Fiction,B000001,T00001500,extra\n"
+    path = tmp_path / "ragged.csv"
+    path.write_text(HEADER + "".join(lines))
+    result = run(path, tmp_path / "out")
+    assert not result.fast_path
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (2000, 1999, 1)
+    assert not [t for t in threading.enumerate() if t.name == "csv-read-ahead"]
 
 
 def _random_csv(rng: random.Random, rows: int) -> str:
