@@ -7,6 +7,7 @@ operator-side :mod:`infra_scripts.localcloud.process` starts and stops it.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import io
 import json
@@ -213,6 +214,22 @@ def request_handler() -> type:
     return RequestHandler
 
 
+GC_THRESHOLDS = (10_000, 50, 100)  # Python's defaults: (700, 10, 10)
+
+
+def _tune_gc() -> None:
+    """Collect cyclic garbage less often, and never re-scan what start-up loaded.
+
+    A burst of uploads allocates millions of short-lived objects; with Python's default
+    thresholds the collector ran ~1000 times (~3 s, 12-15% of the server's CPU) mostly
+    re-scanning moto's and botocore's ~300k start-up objects. Those are frozen here
+    (``gc.freeze``) and collections start at 10k new objects: ~70 collections, ~1 s.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(ctx: ServerContext) -> None:
     """Install the executors and serve on 127.0.0.1 until terminated."""
     from werkzeug.serving import make_server
@@ -220,6 +237,7 @@ def serve(ctx: ServerContext) -> None:
     modules = install_executors(ctx)
     app = build_app(ctx)
     loopback.serve_in_process(app)
+    _tune_gc()
     server = make_server(
         "127.0.0.1", ctx.port, app, threaded=True, request_handler=request_handler()
     )

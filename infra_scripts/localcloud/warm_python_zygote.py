@@ -24,6 +24,7 @@ session already do.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import importlib
 import json
@@ -262,6 +263,8 @@ def main() -> None:
             warm_botocore([name for name in services.split(",") if name])
         except Exception as exc:  # a cold client is slower, never wrong
             print(f"warm python: botocore models not preloaded: {exc}", file=sys.stderr)
+    gc.collect()
+    gc.freeze()  # children's collections skip what the preloads made (and leave it unshared)
     serve(socket_path)
 
 
