@@ -109,5 +109,6 @@ def dispatch(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         if hasattr(chunks, "close"):
             chunks.close()
     code = int(status.split(" ", 1)[0])
-    log.info("%s %s %s (in-process)", request.method, url.path, code)
+    target = dict(headers).get("X-Amz-Target", "")
+    log.info("%s %s %s %s (in-process)", request.method, url.path, code, target)
     return AWSResponse(request.url, code, dict(response_headers.items()), _Body(content))

@@ -200,7 +200,8 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
 
 
 def request_handler() -> type:
-    """moto's request handler with a one-line access log (method, path, status).
+    """moto's request handler with a one-line access log (method, path, status, and the
+    operation of JSON-protocol requests).
 
     Werkzeug's own log line (client address, date, ANSI colours) cost ~4% of the server's
     CPU in a burst of uploads; the log record's own time stamp is enough.
@@ -209,7 +210,8 @@ def request_handler() -> type:
 
     class RequestHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            access_log.info("%s %s %s", self.command, self.path, code)
+            target = (self.headers.get("X-Amz-Target") if self.headers else None) or ""
+            access_log.info("%s %s %s %s", self.command, self.path, code, target)
 
     return RequestHandler
 
