@@ -183,9 +183,15 @@ class WarmPython:
             )
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        request = {"script": script, "args": args, "env": env, "cwd": cwd}
+        request = {
+            "script": script,
+            "args": args,
+            "env": env,
+            "cwd": cwd,
+            "python_path": python_path,
+        }
         try:
-            conn = self._request({**request, "python_path": python_path}, [out_w, err_w])
+            conn = self._request(request, [out_w, err_w])
         except BaseException:
             os.close(out_r)
             os.close(err_r)

@@ -57,6 +57,7 @@ from pipeline_src.validation import checked_rows, open_sales_file
 
 CSV_BLOCK_BYTES = 4 << 20
 READ_AHEAD = 2  # parsed CSV batches waiting for the checks
+READ_AHEAD_STOP_S = 30.0  # wait for the read-ahead thread to end (a daemon thread after)
 WRITER_THREADS = 2
 RECORD_BATCH_ROWS = 50_000
 # Dictionary pages only where values repeat, min/max statistics where queries filter: both
@@ -421,7 +422,7 @@ def _read_ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
             yield item
     finally:
         stop.set()  # the consumer stopped early (an error): let the thread end
-        thread.join()
+        thread.join(READ_AHEAD_STOP_S)  # it ends once the block it parses is done
 
 
 def _open_csv(path: str, header: _Header) -> pacsv.CSVStreamingReader:
@@ -663,21 +664,19 @@ class PartitionWriter:
         """``table`` with the lineage columns, in ``WRITE_SCHEMA``."""
         count = table.num_rows
         sold_at = table.column("sold_at")
-        fallback = pa.scalar(self.fallback_date, pa.date32())
         if sold_at.null_count == count:
-            sale_date = _repeated(fallback, count)
+            sale_date = _repeated(self.fallback_date, pa.date32(), count)
         else:
+            fallback = pa.scalar(self.fallback_date, pa.date32())
             sale_date = pc.dictionary_encode(
                 pc.coalesce(pc.cast(sold_at, pa.date32()), fallback).combine_chunks()
             )
         lineage = {
             "sale_date": sale_date,
-            "source_key": _repeated(pa.scalar(self.source.key, pa.string()), count),
-            "source_version": _repeated(
-                pa.scalar(self.source.version_id or "", pa.string()), count
-            ),
-            "ingested_at": _repeated(pa.scalar(self.ingested_at, pa.timestamp("us")), count),
-            "load_id": _repeated(pa.scalar(self.source.load_id, pa.string()), count),
+            "source_key": _repeated(self.source.key, pa.string(), count),
+            "source_version": _repeated(self.source.version_id or "", pa.string(), count),
+            "ingested_at": _repeated(self.ingested_at, pa.timestamp("us"), count),
+            "load_id": _repeated(self.source.load_id, pa.string(), count),
         }
         arrays = [
             lineage[field.name] if field.name in lineage else table.column(field.name)
@@ -750,10 +749,10 @@ class RejectWriter:
             _remove(self.path)
 
 
-def _repeated(value: pa.Scalar, count: int) -> pa.DictionaryArray:
+def _repeated(value: Any, value_type: pa.DataType, count: int) -> pa.DictionaryArray:
     """``value`` ``count`` times, as a one-entry dictionary."""
     indices = pa.array(np.zeros(count, dtype=np.int32))
-    return pa.DictionaryArray.from_arrays(indices, pa.array([value.as_py()], value.type))
+    return pa.DictionaryArray.from_arrays(indices, pa.array([value], value_type))
 
 
 def _remove(path: str) -> None:
