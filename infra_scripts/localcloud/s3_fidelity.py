@@ -12,6 +12,10 @@
   and then wrote, so two racing writers could both win. On S3 a conditional write is atomic:
   the others get 412 PreconditionFailed. PUTs of one key are now serialised (striped locks),
   which makes the check and the write one step; the pipeline's commit marker relies on it.
+- Listing a bucket while another request deleted one of its keys could fail (KeyError, an
+  ``InvalidAction`` answer): moto copied the key names, then looked each one up. A burst of
+  uploads hit it when one Glue run listed its pending markers as another deleted its own.
+  Listings now iterate over one snapshot of names and versions.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import functools
 import json
 import threading
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from infra_scripts.localcloud.patching import replace, require
@@ -111,3 +116,29 @@ def install(ctx: ServerContext) -> None:
             return original_put_object(self)
 
     replace(S3Response, "put_object", put_object)
+    _snapshot_listings()
+
+
+def _snapshot_listings() -> None:
+    """Iterate a bucket's keys over one snapshot of (name, versions), taken atomically."""
+    from moto.s3.utils import _VersionedKeyStore
+
+    def lists(self: dict[str, list[Any]]) -> Iterator[tuple[str, list[Any]]]:
+        yield from list(dict.items(self))  # one C-level copy: no key vanishes half-way
+
+    def items(self: dict[str, list[Any]]) -> Iterator[tuple[str, Any]]:
+        for name, versions in lists(self):
+            if versions:
+                yield name, versions[-1]
+
+    def values(self: dict[str, list[Any]]) -> Iterator[Any]:
+        for _, latest in items(self):
+            yield latest
+
+    for names, new in (
+        (("items", "iteritems", "_iteritems"), items),
+        (("values", "itervalues", "_itervalues"), values),
+        (("lists", "iterlists", "_iterlists"), lists),
+    ):
+        for name in names:
+            replace(_VersionedKeyStore, name, new)

@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape as xml_escape
 from botocore.model import OperationNotFoundError
 
 from infra_scripts.localcloud import loopback, moto_speedups
+from infra_scripts.localcloud.keepalive import KeepAliveMixin
 from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
 from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME, ServerContext
 
@@ -208,7 +209,7 @@ def request_handler() -> type:
     """
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    class RequestHandler(MotoRequestHandler):
+    class RequestHandler(KeepAliveMixin, MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             target = (self.headers.get("X-Amz-Target") if self.headers else None) or ""
             access_log.info("%s %s %s %s", self.command, self.path, code, target)
