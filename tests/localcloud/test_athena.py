@@ -819,3 +819,79 @@ def test_sql_cannot_touch_local_files(store: Bookstore) -> None:
     ):
         status = store.athena.fail(sql)
         assert status["StateChangeReason"].startswith("PERMISSION_DENIED: Access Denied"), sql
+
+
+def _put_parquet(store: Bookstore, key: str, table: Any) -> None:
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    store.s3.put_object(Bucket=store.bucket, Key=key, Body=buffer.getvalue())
+
+
+def test_parquet_files_with_different_schemas_are_read_by_column_name(store: Bookstore) -> None:
+    """Schema evolution: a later file reorders columns, widens a type and adds a column; the
+    older file reads NULL for the new column, as Athena reads Parquet by name."""
+    import pyarrow as pa
+
+    table = unique("evolving_")
+    _put_parquet(
+        store,
+        f"{table}/part-0.parquet",
+        pa.table({"id": pa.array([1], pa.int32()), "name": ["first"]}),
+    )
+    _put_parquet(
+        store,
+        f"{table}/part-1.parquet",
+        pa.table({"note": ["added"], "name": ["second"], "id": pa.array([2], pa.int64())}),
+    )
+    store.athena.run(
+        f"CREATE EXTERNAL TABLE {table} (id bigint, name string, note string) "
+        f"STORED AS PARQUET LOCATION 's3://{store.bucket}/{table}/'"
+    )
+    answer = store.athena.run(f"SELECT id, name, note FROM {table} ORDER BY id")
+    assert answer.rows == [("1", "first", None), ("2", "second", "added")]
+
+
+def test_parquet_columns_after_a_nested_column_are_found(store: Bookstore) -> None:
+    """Files of one schema with a struct column: the columns after it are still present."""
+    import pyarrow as pa
+
+    table = unique("nested_")
+    for i in range(2):
+        _put_parquet(
+            store,
+            f"{table}/part-{i}.parquet",
+            pa.table(
+                {
+                    "item": pa.array(
+                        [{"sku": f"s{i}", "sizes": [i, i + 1]}],
+                        pa.struct([("sku", pa.string()), ("sizes", pa.list_(pa.int32()))]),
+                    ),
+                    "store": [f"store {i}"],
+                }
+            ),
+        )
+    store.athena.run(
+        f"CREATE EXTERNAL TABLE {table} (item struct<sku:string,sizes:array<int>>, store string) "
+        f"STORED AS PARQUET LOCATION 's3://{store.bucket}/{table}/'"
+    )
+    answer = store.athena.run(f"SELECT store, item.sku FROM {table} ORDER BY store")
+    assert answer.rows == [("store 0", "s0"), ("store 1", "s1")]
+
+
+def test_a_rewritten_parquet_object_is_read_with_its_new_schema(store: Bookstore) -> None:
+    """The same key overwritten with a file that has one more column: the next query sees
+    it (what the engine remembers about a file is kept per object version)."""
+    import pyarrow as pa
+
+    table = unique("rewritten_")
+    key = f"{table}/part-0.parquet"
+    _put_parquet(store, key, pa.table({"id": [1], "name": ["before"]}))
+    store.athena.run(
+        f"CREATE EXTERNAL TABLE {table} (id bigint, name string, note string) "
+        f"STORED AS PARQUET LOCATION 's3://{store.bucket}/{table}/'"
+    )
+    assert store.athena.run(f"SELECT id, name, note FROM {table}").rows == [("1", "before", None)]
+    _put_parquet(store, key, pa.table({"id": [1], "name": ["after"], "note": ["new"]}))
+    assert store.athena.run(f"SELECT id, name, note FROM {table}").rows == [("1", "after", "new")]

@@ -158,10 +158,10 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join(_quote_literal(str(p)) for p in paths) + "]"
 
 
-def _reader(table: CatalogTable, paths: list[Path], hive: bool) -> str:
+def _reader(table: CatalogTable, paths: list[Path], hive: bool, union: bool = True) -> str:
     files = _file_list(paths)
     if table.format == "parquet":
-        options = ", union_by_name = true"
+        options = f", union_by_name = {'true' if union else 'false'}"
         if hive:
             types = ", ".join(
                 f"{_quote_literal(n)}: {duck_type(t)!r}" for n, t in table.partition_keys
@@ -211,8 +211,76 @@ def _empty(table: CatalogTable) -> str:
     return f"SELECT {cols} WHERE false"
 
 
-def _present_columns(con: Any, reader: str) -> set[str]:
-    return {row[0].lower() for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+@dataclass(frozen=True)
+class ParquetLayout:
+    """What the Parquet files of a scan hold, from their footers."""
+
+    uniform: bool  # all files have one schema: DuckDB can bind the scan from the first file
+    columns: frozenset[str]  # top-level columns (lower case) present in any of the files
+
+
+_SCHEMA_FIELDS = (
+    "name, type, type_length, repetition_type, num_children, converted_type, scale, "
+    "precision, field_id, logical_type"
+)
+
+
+def parquet_layout(con: Any, mirror: S3Mirror, paths: list[Path]) -> ParquetLayout:
+    """The files' schemas, read once per object version (the mirror keeps them by ETag).
+
+    Otherwise every query read all footers several times (``union_by_name`` at each bind):
+    after a burst of 100 uploads that was most of a COUNT over the curated view.
+    """
+    schemas: dict[Path, tuple] = {}
+    unread: dict[str, tuple[Path, str | None]] = {}
+    for path in paths:
+        version = mirror.version(path)
+        known = mirror.facts.get((path, version)) if version else None
+        if isinstance(known, tuple):
+            schemas[path] = known
+        else:
+            unread[str(path)] = (path, version)
+    if unread:
+        rows: dict[str, list[tuple]] = {}
+        files = _file_list([path for path, _ in unread.values()])
+        query = f"SELECT file_name, {_SCHEMA_FIELDS} FROM parquet_schema({files})"
+        for file_name, *fields in con.execute(query).fetchall():
+            rows.setdefault(file_name, []).append(tuple(fields))
+        for name, (path, version) in unread.items():
+            schemas[path] = tuple(rows.get(name, ()))
+            if version:
+                mirror.facts[(path, version)] = schemas[path]
+    distinct = set(schemas.values())
+    columns = frozenset(c.lower() for schema in distinct for c in _top_level_names(schema))
+    return ParquetLayout(uniform=len(distinct) == 1, columns=columns)
+
+
+def _top_level_names(schema: tuple) -> list[str]:
+    """Names of the root's children, from ``parquet_schema`` rows (a pre-order tree walk)."""
+    if not schema:
+        return []
+
+    def skip(i: int) -> int:  # the index after the subtree rooted at row i
+        end = i + 1
+        for _ in range(schema[i][4] or 0):  # num_children
+            end = skip(end)
+        return end
+
+    names, i = [], 1
+    for _ in range(schema[0][4] or 0):
+        names.append(schema[i][0])
+        i = skip(i)
+    return names
+
+
+def _scan(
+    table: CatalogTable, paths: list[Path], hive: bool, mirror: S3Mirror, con: Any
+) -> tuple[str, set[str] | None]:
+    """The reader over ``paths`` and, for Parquet, the columns the files hold."""
+    if table.format != "parquet":
+        return _reader(table, paths, hive), None
+    layout = parquet_layout(con, mirror, paths)
+    return _reader(table, paths, hive, union=not layout.uniform), set(layout.columns)
 
 
 def scan_sql(
@@ -232,8 +300,7 @@ def scan_sql(
             read_files.extend(paths)
         if not paths:
             return _empty(table)
-        reader = _reader(table, paths, hive=False)
-        present = _present_columns(con, reader) if table.format == "parquet" else None
+        reader, present = _scan(table, paths, False, mirror, con)
         return f"SELECT {_projection(table, present, None)} FROM {reader}"
     keys = [n for n, _ in table.partition_keys]
     hive_paths: list[Path] = []
@@ -252,12 +319,10 @@ def scan_sql(
     if not branches:
         return _empty(table)
     if hive_style:
-        reader = _reader(table, hive_paths, hive=True)
-        present = _present_columns(con, reader) if table.format == "parquet" else None
+        reader, present = _scan(table, hive_paths, True, mirror, con)
         return f"SELECT {_projection(table, present, None)} FROM {reader}"
     selects = []
     for values, paths in branches:
-        reader = _reader(table, paths, hive=False)
-        present = _present_columns(con, reader) if table.format == "parquet" else None
+        reader, present = _scan(table, paths, False, mirror, con)
         selects.append(f"SELECT {_projection(table, present, values)} FROM {reader}")
     return " UNION ALL ".join(selects)

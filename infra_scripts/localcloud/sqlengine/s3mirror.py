@@ -29,7 +29,10 @@ class S3Mirror:
         self.root = Path(root).resolve()
         self.account_id = account_id
         self._etags: dict[tuple[str, str], str] = {}
+        self._versions: dict[Path, str] = {}  # local path → ETag of the object mirrored there
         self._lock = threading.Lock()
+        #: Facts about one mirrored object version (e.g. its Parquet schema), by (path, ETag).
+        self.facts: dict[tuple[Path, str], object] = {}
 
     @property
     def _backend(self):  # moto's S3Backend for this account
@@ -72,7 +75,16 @@ class S3Mirror:
         os.replace(tmp, path)
         with self._lock:
             self._etags[(bucket, key)] = obj.etag
+            replaced = self._versions.get(path)
+            self._versions[path] = obj.etag
+            if replaced is not None and replaced != obj.etag:
+                self.facts.pop((path, replaced), None)
         return path
+
+    def version(self, path: Path) -> str | None:
+        """The ETag of the object last mirrored to ``path`` (None if none was)."""
+        with self._lock:
+            return self._versions.get(path)
 
     def sync_prefix(self, bucket: str, prefix: str) -> list[Path]:
         """Mirror every data object under ``prefix``; return their local paths."""
