@@ -55,8 +55,10 @@ runs only), ExecutionTime (whole seconds), Attempt (always 0: MaxRetries is not 
 Arguments, Timeout (run's, else job's, else 2880), MaxCapacity (else 0.0625), GlueVersion
 (the job's), LogGroupName ``/aws-glue/python-jobs`` and ErrorMessage.
 
-At most ``MAX_RUNNING_PROCESSES`` scripts run at once (32 per core): further runs wait in
-``STARTING`` — MaxConcurrentRuns is still checked against every run that is not finished.
+At most ``ctx.glue_max_running`` scripts run at once (``--glue-max-running``; 4 per core,
+at least 8): further runs wait in ``STARTING``, as runs wait for capacity on AWS, and their
+Timeout starts when their script does. MaxConcurrentRuns is still checked against every run
+that is not finished.
 
 Threads: one per run (plus one per output pipe); every shared state change happens under
 ``_LOCK``; every wait has a deadline.
@@ -127,10 +129,6 @@ _LOGS_LOCK = threading.Lock()
 # Run id → set when the run reaches a final state (Step Functions' .sync waits on it).
 _RUN_ENDED: dict[str, threading.Event] = {}
 MAX_TRACKED_RUNS = 10_000
-# Scripts running at once; more runs wait in STARTING, as runs wait for capacity on AWS (a
-# safety limit for huge bursts: below it, more parallel runs finish a burst sooner, since
-# each run mostly waits on the server's answers).
-MAX_RUNNING_PROCESSES = max(64, 32 * (os.cpu_count() or 1))
 
 _FakeJob = require(glue_models, "FakeJob")
 _FakeJobRun = require(glue_models, "FakeJobRun")
@@ -380,7 +378,7 @@ class GlueExecutor:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self.warm = WarmPython(ctx.work_dir / "glue")
-        self._slots = threading.BoundedSemaphore(MAX_RUNNING_PROCESSES)
+        self._slots = threading.BoundedSemaphore(ctx.glue_max_running)
 
     # --- StartJobRun --------------------------------------------------------------------------
 
@@ -483,7 +481,7 @@ class GlueExecutor:
                 self._put_logs(account, region, ERROR_LOG_GROUP, run.job_run_id, [str(exc)])
                 run.transition("FAILED", str(exc))
                 return
-            with self._slots:  # beyond MAX_RUNNING_PROCESSES a run stays STARTING, as on AWS
+            with self._slots:  # beyond ctx.glue_max_running a run stays STARTING, as on AWS
                 if not run.stop_requested:
                     self._run_process(job, run, prepared)
         except Exception as exc:  # never leave a run STARTING/RUNNING forever
@@ -843,7 +841,11 @@ def install(ctx: ServerContext) -> None:
 
     replace(glue_models.GlueBackend, "create_job", create_job)
     _untag_on_delete()
-    log.info("Glue executor installed (Python shell runs, minute = %ss)", ctx.glue_minute_seconds)
+    log.info(
+        "Glue executor installed (Python shell runs, minute = %ss, at most %s at once)",
+        ctx.glue_minute_seconds,
+        ctx.glue_max_running,
+    )
 
 
 __all__ = ["GlueExecutor", "LocalJobRun", "install"]

@@ -26,7 +26,12 @@ from botocore.model import OperationNotFoundError
 from infra_scripts.localcloud import loopback, moto_speedups
 from infra_scripts.localcloud.keepalive import KeepAliveMixin
 from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
-from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME, ServerContext
+from infra_scripts.localcloud.runtime import (
+    HEALTH_PATH,
+    SERVICE_NAME,
+    ServerContext,
+    default_glue_max_running,
+)
 
 # One module per emulated service; each has ``install(ctx)``.
 EXECUTORS: tuple[str, ...] = (
@@ -263,7 +268,15 @@ def main(argv: list[str] | None = None) -> int:
         default=60.0,
         help="seconds that count as one minute of a Glue job Timeout (tests shrink it)",
     )
+    parser.add_argument(
+        "--glue-max-running",
+        type=int,
+        default=default_glue_max_running(),
+        help="Glue scripts running at once; further runs wait in STARTING (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
+    if args.glue_max_running < 1:
+        parser.error("--glue-max-running must be at least 1")
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -275,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         state_dir=state_dir,
         glue_minute_seconds=args.glue_minute_seconds,
+        glue_max_running=args.glue_max_running,
         started_at=time.time(),
     )
     serve(ctx)

@@ -312,6 +312,36 @@ def test_default_max_concurrent_runs_is_one(glue, s3, bucket):
     assert wait_run(glue, job, run_id)["JobRunState"] == "STOPPED"
 
 
+def test_runs_beyond_the_running_limit_wait_in_starting(tmp_path):
+    """With ``--glue-max-running 1`` a second run stays STARTING until the first ends; its
+    Timeout (1 "minute" = 2 s here) counts from its own start, so waiting does not use it."""
+    from infra_scripts.localcloud import LocalCloud
+
+    with LocalCloud(
+        state_dir=tmp_path, extra_args=("--glue-max-running", "1", "--glue-minute-seconds", "2")
+    ) as cloud:
+        session = cloud.session()
+        glue, s3 = session.client("glue"), session.client("s3")
+        s3.create_bucket(Bucket="limits")
+        job = make_job(
+            glue,
+            s3,
+            "limits",
+            "import time\ntime.sleep(1.5)\n",
+            ExecutionProperty={"MaxConcurrentRuns": 2},
+            Timeout=1,
+        )
+        first = glue.start_job_run(JobName=job)["JobRunId"]
+        second = glue.start_job_run(JobName=job)["JobRunId"]
+        deadline = time.monotonic() + 10
+        while glue.get_job_run(JobName=job, RunId=first)["JobRun"]["JobRunState"] != "RUNNING":
+            assert time.monotonic() < deadline, "the first run never started"
+            time.sleep(0.05)
+        assert glue.get_job_run(JobName=job, RunId=second)["JobRun"]["JobRunState"] == "STARTING"
+        assert wait_run(glue, job, first)["JobRunState"] == "SUCCEEDED"
+        assert wait_run(glue, job, second)["JobRunState"] == "SUCCEEDED"
+
+
 @pytest.mark.parametrize("kind", ["glueetl", "gluestreaming"])
 def test_spark_jobs_are_refused(glue, s3, bucket, kind):
     name = unique("spark")
