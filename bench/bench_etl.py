@@ -6,8 +6,9 @@ and (2) DuckDB ``COPY (SELECT ... FROM read_csv(...)) TO ... (FORMAT parquet, PA
 genre, COMPRESSION snappy)``, and prints both throughputs (rows/s), both peak RSS (the
 child's ru_maxrss) and the ratios against the targets: throughput >= 0.7x DuckDB's, peak RSS
 <= 1.5x DuckDB's. Both children warm up on a tiny file first, so imports are not timed.
-Each side runs ``--repeat`` times (3), alternating, and its median run counts: on a shared
-machine one run of either side varies by ±15%.
+Each side runs ``--repeat`` times, alternating, and its median run counts: on a shared
+machine one run of either side varies by ±15%, and a ~1 s run of DuckDB by up to 25%. By
+default sizes up to 2M rows run 5 times, larger ones 3 times.
 
     .venv/bin/python bench/bench_etl.py [--sizes 1000000,10000000] [--repeat 3] [--workdir DIR]
 """
@@ -30,6 +31,7 @@ from bench.report import emit  # noqa: E402
 
 THROUGHPUT_TARGET = 0.7
 RSS_TARGET = 1.5
+SMALL_SIZE = 2_000_000  # runs of a second or so: more samples for the median
 
 PIPELINE_CHILD = """
 import datetime as dt, json, sys, tempfile, time
@@ -91,7 +93,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side; medians")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="runs of each side (medians); default 5 or 3"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-etl-") as tmp:
         work = args.workdir or Path(tmp)
@@ -100,7 +104,8 @@ def main() -> int:
         for size in (int(s) for s in args.sizes.split(",")):
             src = seed_csv(size, work / f"csv-{size}")
             samples: dict[str, list[dict]] = {"ours": [], "duck": []}
-            for _ in range(args.repeat):  # alternate, so a busy moment hits both alike
+            repeat = args.repeat or (5 if size <= SMALL_SIZE else 3)
+            for _ in range(repeat):  # alternate, so a busy moment hits both alike
                 samples["ours"].append(
                     run_child(PIPELINE_CHILD, src, work / f"pipeline-{size}", warm)
                 )
