@@ -177,6 +177,19 @@ class _Reader:
             return True
         return False
 
+    def option_word(self, options: dict[str, OptionValue]) -> str | None:
+        """Start reading the next option of COPY or UNLOAD: skip a comma, read an IAM_ROLE
+        clause (then None), or return the option's keyword, left unread. ``FORMAT [AS]``
+        before a format name is consumed, so the format name is returned."""
+        self.accept_kind(TokenType.COMMA)
+        if self.authorization(options):
+            return None
+        if self.accept("FORMAT"):
+            self.accept("AS")
+            if self.word() not in _FORMATS:
+                raise self.fail()
+        return self.word()
+
 
 def parse_copy(statement: Statement) -> CopyCommand:
     reader = _Reader(statement)
@@ -192,14 +205,9 @@ def parse_copy(statement: Statement) -> CopyCommand:
     fmt, fmt_arg = "TEXT", None
     options: dict[str, OptionValue] = {}
     while not reader.done():
-        reader.accept_kind(TokenType.COMMA)
-        if reader.authorization(options):
+        word = reader.option_word(options)
+        if word is None:
             continue
-        if reader.accept("FORMAT"):
-            reader.accept("AS")
-            if reader.word() not in _FORMATS:
-                raise reader.fail()
-        word = reader.word()
         if word in _FORMATS:
             reader.pos += 1
             fmt = word
@@ -251,14 +259,9 @@ def parse_unload(statement: Statement) -> UnloadCommand:
     parallel = True
     options: dict[str, OptionValue] = {}
     while not reader.done():
-        reader.accept_kind(TokenType.COMMA)
-        if reader.authorization(options):
+        word = reader.option_word(options)
+        if word is None:
             continue
-        if reader.accept("FORMAT"):
-            reader.accept("AS")
-            if reader.word() not in _FORMATS:
-                raise reader.fail()
-        word = reader.word()
         if word in ("CSV", "PARQUET", "JSON"):
             reader.pos += 1
             fmt = word
