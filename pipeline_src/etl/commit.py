@@ -8,9 +8,12 @@ So a load never overwrites what readers see:
 2. it uploads its data files under names of its own, ``<stem>.<load id>.parquet``;
 3. :func:`commit` replaces one object, the source's marker ``loads/<stem>.parquet`` (a row
    of the ``<table>_loads`` table naming the load) — a single PUT, atomic in S3;
-4. :func:`clean_up` deletes the files of the load the marker named before (its genres are
-   in that marker) and of older attempts that never committed (their pending records):
-   no listing of the table's partitions.
+4. :func:`stale_keys` names what to delete: the files of the load the marker named before
+   (its genres are in that marker) and of older attempts that never committed (their pending
+   records): no listing of the table's partitions. A run that dies after its commit but
+   before this clean-up leaves the replaced load's files behind, and no pending record
+   names them; so each marker also lists the loads it replaced (in the Parquet file's
+   metadata, the last ``REPLACED_KEPT``), and the next commit deletes their files again.
 
 The curated view (``sql/athena/curated_sales.sql``) shows a row only when the marker names its
 load, so an uncommitted load (a crash mid-write) is never visible and a replaced one vanishes
@@ -29,6 +32,7 @@ import io
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import pyarrow as pa
@@ -40,6 +44,8 @@ from pipeline_src.etl.table import LOADS_SCHEMA
 
 LOAD_ID = re.compile(r"^[0-9]{14}-[0-9]{20}-[0-9a-f]{6}$")
 COMMIT_ATTEMPTS = 5
+REPLACED_KEPT = 3  # loads a marker lists as replaced: clean-ups that may not have run
+REPLACED_METADATA = b"retail_kit.replaced"  # Parquet key-value metadata of a marker
 _CONFLICT_CODES = ("PreconditionFailed", "ConditionalRequestConflict", "412", "409")
 _MISSING_CODES = ("NoSuchKey", "404")
 
@@ -54,6 +60,7 @@ class Marker(NamedTuple):
     load_id: str | None  # None: nothing committed yet
     etag: str | None
     genres: list[str]
+    replaced: tuple[tuple[str, list[str]], ...] = ()  # (load id, genres) maybe not cleaned up
 
 
 class Commit(NamedTuple):
@@ -72,13 +79,28 @@ def begin(s3: Any, bucket: str, source_key: str, load_id: str, genres: list[str]
     s3.put_object(Bucket=bucket, Key=naming.pending_key(source_key, load_id), Body=body)
 
 
-def marker_body(source_key: str, version: str, load_id: str, rows: int, genres: list[str]) -> bytes:
-    """The one-row Parquet commit marker."""
+def marker_body(
+    source_key: str,
+    version: str,
+    load_id: str,
+    rows: int,
+    genres: list[str],
+    replaced: Sequence[tuple[str, list[str]]] = (),
+) -> bytes:
+    """The one-row Parquet commit marker; the loads it replaces go in the file's metadata."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     columns = [[source_key], [version], [load_id], [rows], [now], [json.dumps(sorted(genres))]]
+    schema = LOADS_SCHEMA.with_metadata({REPLACED_METADATA: json.dumps(list(replaced))})
     buffer = io.BytesIO()
-    pq.write_table(pa.table(columns, schema=LOADS_SCHEMA), buffer, compression="snappy")
+    pq.write_table(pa.table(columns, schema=schema), buffer, compression="snappy")
     return buffer.getvalue()
+
+
+def replaced_by(marker: Marker) -> list[tuple[str, list[str]]]:
+    """What a commit over ``marker`` replaces: its load, then the loads it replaced."""
+    if marker.load_id is None:
+        return []
+    return [(marker.load_id, marker.genres), *marker.replaced][:REPLACED_KEPT]
 
 
 def read_marker(s3: Any, bucket: str, source_key: str) -> Marker:
@@ -89,20 +111,27 @@ def read_marker(s3: Any, bucket: str, source_key: str) -> Marker:
         if exc.response.get("Error", {}).get("Code") in _MISSING_CODES:
             return Marker(None, None, [])
         raise
-    row = pq.read_table(pa.BufferReader(got["Body"].read())).to_pylist()[0]
-    return Marker(row["load_id"], got["ETag"], json.loads(row.get("genres") or "[]"))
+    table = pq.read_table(pa.BufferReader(got["Body"].read()))
+    row = table.to_pylist()[0]
+    replaced = json.loads((table.schema.metadata or {}).get(REPLACED_METADATA, b"[]"))
+    return Marker(
+        row["load_id"],
+        got["ETag"],
+        json.loads(row.get("genres") or "[]"),
+        tuple((load, list(genres)) for load, genres in replaced),
+    )
 
 
 def commit(
     s3: Any, bucket: str, source_key: str, version: str, load_id: str, rows: int, genres: list[str]
 ) -> Commit:
     """Point the source's marker at ``load_id`` unless a newer load holds it (see module)."""
-    body = marker_body(source_key, version, load_id, rows, genres)
     key = naming.load_marker_key(source_key)
     for _ in range(COMMIT_ATTEMPTS):
         marker = read_marker(s3, bucket, source_key)
         if marker.load_id is not None and marker.load_id > load_id:
             return Commit(False, marker, marker.load_id)
+        body = marker_body(source_key, version, load_id, rows, genres, replaced_by(marker))
         try:
             conditional_put(s3, bucket, key, body, marker.etag)
         except ClientError as exc:
@@ -149,8 +178,12 @@ def stale_keys(
     """What to delete after this load's commit attempt: data files and pending records."""
     if not done.committed:  # superseded: this load never shows
         return [*data_keys(source_key, load_id, genres), naming.pending_key(source_key, load_id)]
-    previous = done.previous
-    stale = data_keys(source_key, previous.load_id, previous.genres) if previous.load_id else []
+    stale = [
+        key
+        for old, old_genres in replaced_by(done.previous)
+        if old != load_id
+        for key in data_keys(source_key, old, old_genres)
+    ]
     prefix = naming.pending_prefix(source_key)
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
     for key in (obj["Key"] for page in pages for obj in page.get("Contents", [])):

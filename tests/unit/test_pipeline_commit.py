@@ -75,6 +75,28 @@ def test_commit_replaces_older_loads_and_cleans_up_crashed_attempts(s3):
     assert C.read_marker(s3, BUCKET, KEY).load_id == new
 
 
+@pytest.mark.parametrize("killed", [1, 2], ids=["one-run-killed", "two-in-a-row-killed"])
+def test_a_run_killed_between_commit_and_clean_up_leaves_nothing_behind(s3, killed):
+    """Runs that commit and die before deleting what they replaced: the next commit that
+    cleans up also deletes the files those runs left (the marker lists replaced loads)."""
+    genres = [["Fiction", "History"], ["Fiction"], ["Mystery"], ["Poetry", "Fiction"]]
+    loads = [load_id(i, i) for i in range(killed + 2)]
+    for i, load in enumerate(loads):
+        write_load(s3, load, genres[i])
+        done = C.commit(s3, BUCKET, KEY, f"v{i}", load, 1, genres[i])
+        assert done.committed
+        if i == 0 or i == len(loads) - 1:  # the runs in between die before their clean-up
+            C.delete_keys(s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, load, genres[i], done))
+    last = loads[-1]
+    assert keys(s3) == {
+        naming.load_marker_key(KEY),
+        *C.data_keys(KEY, last, genres[len(loads) - 1]),
+    }
+    marker = C.read_marker(s3, BUCKET, KEY)
+    assert marker.load_id == last
+    assert [load for load, _ in marker.replaced] == loads[-2::-1][: C.REPLACED_KEPT]
+
+
 def test_an_older_load_never_replaces_a_newer_commit(s3):
     newer, older = load_id(9, 9), load_id(1, 1)
     write_load(s3, newer, ["Fiction"])
