@@ -75,7 +75,7 @@ def _cache_backend_for_host() -> None:
                 found[host] = backend
             return backend
 
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    replace(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
 
 
 def _share_error_lookups() -> None:
@@ -100,4 +100,4 @@ def _fast_account_backends() -> None:
             create(self, account_id)
             return dict.__getitem__(self, account_id)
 
-    BackendDict.__getitem__ = __getitem__  # type: ignore[assignment,method-assign]
+    replace(BackendDict, "__getitem__", __getitem__)

@@ -183,13 +183,7 @@ class WarmPython:
             )
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        request = {
-            "script": script,
-            "args": args,
-            "env": env,
-            "cwd": cwd,
-            "python_path": python_path,
-        }
+        request = _fork_request(script, args, env, cwd, python_path)
         try:
             conn = self._request(request, [out_w, err_w])
         except BaseException:
@@ -218,15 +212,15 @@ class WarmPython:
         first: there is no cold fallback here.
         """
         in_r, in_w = os.pipe()
-        request = {
-            "script": script,
-            "args": args,
-            "env": env,
-            "cwd": cwd,
-            "python_path": python_path,
-            "script_dir_on_path": False,  # as ``python -P``
-            "fd_roles": ["stdout", "stderr", "stdin", *(["arg"] * len(pass_fds))],
-        }
+        request = _fork_request(
+            script,
+            args,
+            env,
+            cwd,
+            python_path,
+            script_dir_on_path=False,  # as ``python -P``
+            fd_roles=["stdout", "stderr", "stdin", *(["arg"] * len(pass_fds))],
+        )
         try:  # the worker writes to the server's own stdout and stderr
             conn = self._request(request, [1, 2, in_r, *pass_fds])
         except BaseException:
@@ -252,3 +246,22 @@ class WarmPython:
             if self._zygote is not None and self._zygote.poll() is None:
                 self._zygote.kill()
                 self._zygote.wait(timeout=5)
+
+
+def _fork_request(
+    script: str,
+    args: list[str],
+    env: dict[str, str],
+    cwd: str,
+    python_path: list[str],
+    **options: object,
+) -> dict[str, object]:
+    """The zygote's request for one child (``options``: script_dir_on_path, fd_roles)."""
+    return {
+        "script": script,
+        "args": args,
+        "env": env,
+        "cwd": cwd,
+        "python_path": python_path,
+        **options,
+    }

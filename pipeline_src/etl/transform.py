@@ -58,6 +58,7 @@ from pipeline_src.validation import checked_rows, open_sales_file
 CSV_BLOCK_BYTES = 4 << 20
 READ_AHEAD = 2  # parsed CSV batches waiting for the checks
 READ_AHEAD_STOP_S = 30.0  # wait for the read-ahead thread to end (a daemon thread after)
+READ_AHEAD_WAIT_S = 300.0  # one CSV block (4 MiB) takes milliseconds to parse
 WRITER_THREADS = 2
 RECORD_BATCH_ROWS = 50_000
 # Dictionary pages only where values repeat, min/max statistics where queries filter: both
@@ -416,13 +417,23 @@ def _read_ahead(reader: pacsv.CSVStreamingReader) -> Iterator[pa.RecordBatch]:
     thread = threading.Thread(target=parse, name="csv-read-ahead", daemon=True)
     thread.start()
     try:
-        while (item := ready.get()) is not None:
+        while (item := _next_parsed(ready)) is not None:
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stop.set()  # the consumer stopped early (an error): let the thread end
         thread.join(READ_AHEAD_STOP_S)  # it ends once the block it parses is done
+
+
+def _next_parsed(ready: queue.Queue) -> Any:
+    try:
+        return ready.get(timeout=READ_AHEAD_WAIT_S)
+    except queue.Empty:
+        raise RuntimeError(
+            f"the CSV reader parsed nothing for {READ_AHEAD_WAIT_S:g} s (is the machine "
+            "overloaded, or the file on a stalled disk?); the job can be retried"
+        ) from None
 
 
 def _open_csv(path: str, header: _Header) -> pacsv.CSVStreamingReader:

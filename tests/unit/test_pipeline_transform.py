@@ -180,3 +180,16 @@ def test_original_bookstore_files_transform(name, tmp_path):
     result = run(ORIGINALS / name, tmp_path)
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (100, 100, 0)
     assert len(rows_of(result)) == 100
+
+
+def test_a_stalled_csv_reader_is_an_error_not_a_hang(monkeypatch):
+    """The read-ahead consumer waits for a parsed batch with a deadline."""
+
+    def stalled():
+        threading.Event().wait(1)  # a reader that produces nothing for a long time
+        yield from ()
+
+    monkeypatch.setattr(T, "READ_AHEAD_WAIT_S", 0.2)
+    monkeypatch.setattr(T, "READ_AHEAD_STOP_S", 0.1)
+    with pytest.raises(RuntimeError, match=r"parsed nothing for 0\.2 s"):
+        next(T._read_ahead(stalled()))
