@@ -22,8 +22,9 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from botocore.model import OperationNotFoundError
+from werkzeug.http import HTTP_STATUS_CODES
 
-from infra_scripts.localcloud import loopback, moto_speedups
+from infra_scripts.localcloud import loopback, moto_speedups, wire_protocols
 from infra_scripts.localcloud.keepalive import KeepAliveMixin
 from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
 from infra_scripts.localcloud.runtime import (
@@ -63,6 +64,7 @@ def install_executors(ctx: ServerContext) -> list[Any]:
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     moto_speedups.install()
+    wire_protocols.check_moto_routes()
     modules = []
     for name in EXECUTORS:
         module = importlib.import_module(f"infra_scripts.localcloud.{name}")
@@ -132,7 +134,7 @@ class AwsErrorMiddleware:
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>"
             ).encode()
             content_type = "text/xml"
-        reason = "Bad Request" if status < 500 else "Internal Server Error"
+        reason = HTTP_STATUS_CODES.get(status, "Error")
         start_response(
             f"{status} {reason}",
             [
@@ -143,6 +145,38 @@ class AwsErrorMiddleware:
             ],
         )
         return [body]
+
+    def _unless_html(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """The app's answer, except an HTML error page (no route matched): an AWS error."""
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, headers]
+            if _maybe_html_error(status, headers):
+                return lambda data: None  # answered below
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, capture)
+        if not (captured and _maybe_html_error(*captured)):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        if not body.lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
+            start_response(*captured)  # a handler's own error body without a content type
+            return [body]
+        status = int(captured[0].split(" ", 1)[0])
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if status in (404, 405):
+            code = (
+                "UnknownOperationException" if self._is_json_protocol(environ) else "InvalidAction"
+            )
+            message = f"The local cloud has no operation for {method} {path}"
+        else:
+            code, message = "InternalFailure", f"{method} {path} failed (HTTP {status})"
+        return self._error(environ, start_response, status, code, message)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("HTTP_X_AMZ_TARGET") and environ.get("REQUEST_METHOD") == "POST":
@@ -160,7 +194,7 @@ class AwsErrorMiddleware:
                     f"Request body is not valid JSON: {exc}",
                 )
         try:
-            return self.app(environ, start_response)
+            return self._unless_html(environ, start_response)
         except (NotImplementedError, OperationNotFoundError, KeyError) as exc:
             log.warning("unsupported request %s: %r", environ.get("PATH_INFO"), exc)
             code = (
@@ -185,8 +219,14 @@ class AwsErrorMiddleware:
             )
 
 
+def _maybe_html_error(status: str, headers: list[tuple[str, str]]) -> bool:
+    """An error whose body may be Werkzeug's HTML page (which no SDK can parse)."""
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return status[:1] in "45" and content_type.startswith("text/html")
+
+
 def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
-    """moto's dispatcher application behind the health and error middlewares."""
+    """moto's dispatcher application behind the health, wire-protocol and error middlewares."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     def create_app(service: Any) -> Any:
@@ -202,7 +242,11 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
         app.config["TRAP_BAD_REQUEST_ERRORS"] = True
         return app
 
-    return HealthMiddleware(AwsErrorMiddleware(DomainDispatcherApplication(create_app)), ctx)
+    dispatcher = DomainDispatcherApplication(create_app)
+    wires = wire_protocols.build_wires()
+    return HealthMiddleware(
+        wire_protocols.WireProtocolMiddleware(AwsErrorMiddleware(dispatcher), wires), ctx
+    )
 
 
 def request_handler() -> type:
