@@ -243,9 +243,8 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
         return app
 
     dispatcher = DomainDispatcherApplication(create_app)
-    wires = wire_protocols.build_wires()
     return HealthMiddleware(
-        wire_protocols.WireProtocolMiddleware(AwsErrorMiddleware(dispatcher), wires), ctx
+        AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(dispatcher)), ctx
     )
 
 

@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -335,15 +336,41 @@ def build_wires(services: Iterable[str] = EMULATED_SERVICES) -> dict[str, Servic
 
 
 class WireProtocolMiddleware:
-    """Re-encodes requests in a protocol moto does not route, and moto's answers back."""
+    """Re-encodes requests in a protocol moto does not route, and moto's answers back.
 
-    def __init__(self, app: WsgiApp, wires: Mapping[str, ServiceWire]) -> None:
+    Reading the service models takes ~0.3 s, so a thread does it while the server starts;
+    a signed request that arrives first waits for it (with a deadline).
+    """
+
+    READY_DEADLINE_S = 60.0
+
+    def __init__(self, app: WsgiApp, services: Iterable[str] = EMULATED_SERVICES) -> None:
         self.app = app
-        self.wires = wires
+        self.wires: dict[str, ServiceWire] = {}
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        threading.Thread(
+            target=self._load, args=(tuple(services),), name="wire-models", daemon=True
+        ).start()
+
+    def _load(self, services: tuple[str, ...]) -> None:
+        try:
+            self.wires = build_wires(services)
+        except BaseException as exc:  # reported on every request that needs the wires
+            log.exception("could not read the service models")
+            self._failure = exc
+        finally:
+            self._ready.set()
 
     def _wire(self, environ: dict[str, Any]) -> ServiceWire | None:
         match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        return self.wires.get(match[1]) if match else None
+        if not match:
+            return None
+        if not self._ready.wait(self.READY_DEADLINE_S):
+            raise TimeoutError(f"service models not read within {self.READY_DEADLINE_S}s")
+        if self._failure is not None:
+            raise RuntimeError(f"the service models could not be read: {self._failure!r}")
+        return self.wires.get(match[1])
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         wire = self._wire(environ)
