@@ -112,7 +112,13 @@ class AwsErrorMiddleware:
 
     @staticmethod
     def _is_json_protocol(environ: dict[str, Any]) -> bool:
-        return bool(environ.get("HTTP_X_AMZ_TARGET")) or "json" in environ.get("CONTENT_TYPE", "")
+        """Whether the request's errors are JSON documents (else XML)."""
+        service_protocol = environ.get(wire_protocols.PROTOCOL_ENVIRON_KEY) or ""
+        return (
+            bool(environ.get("HTTP_X_AMZ_TARGET"))
+            or "json" in environ.get("CONTENT_TYPE", "")
+            or "json" in service_protocol
+        )
 
     def _error(
         self,

@@ -68,6 +68,9 @@ EMULATED_SERVICES: tuple[str, ...] = (
     "sts",
 )
 
+# Where the middleware leaves the protocol of the service a request is signed for.
+PROTOCOL_ENVIRON_KEY = "localcloud.service_protocol"
+
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
 _LABEL = re.compile(r"\{([^}+]+)(\+?)\}")
@@ -148,9 +151,8 @@ class ServiceWire:
     cbor_target: str | None  # the RPC v2 CBOR service name in paths, when declared
 
     @classmethod
-    def build(cls, name: str, moto_json_only: bool) -> ServiceWire | None:
-        """The wire of ``name``, or None when moto routes every protocol it declares."""
-        raw = load_service_dict(name)
+    def build(cls, name: str, raw: dict[str, Any], moto_json_only: bool) -> ServiceWire | None:
+        """The wire of ``name`` (model ``raw``), or None when moto routes every protocol."""
         protocols = declared_protocols(name, raw)
         model = ServiceModel(raw, name)
         rest = REST_JSON in protocols and moto_json_only
@@ -325,14 +327,20 @@ def check_moto_routes() -> None:
             )
 
 
-def build_wires(services: Iterable[str] = EMULATED_SERVICES) -> dict[str, ServiceWire]:
-    """The wires of every service that needs one, by SigV4 signing name."""
-    wires = {}
+def build_wires(
+    services: Iterable[str] = EMULATED_SERVICES,
+) -> tuple[dict[str, ServiceWire], dict[str, str]]:
+    """The wires of the services that need one, and every service's protocol (the one its
+    errors are written in), both by SigV4 signing name."""
+    wires, protocols = {}, {}
     for name in services:
-        wire = ServiceWire.build(name, moto_json_only=name in MOTO_JSON_ONLY)
+        raw = load_service_dict(name)
+        model = ServiceModel(raw, name)
+        protocols[signing_name(model)] = model.resolved_protocol
+        wire = ServiceWire.build(name, raw, moto_json_only=name in MOTO_JSON_ONLY)
         if wire is not None:
-            wires[signing_name(wire.model)] = wire
-    return wires
+            wires[signing_name(model)] = wire
+    return wires, protocols
 
 
 class WireProtocolMiddleware:
@@ -347,6 +355,7 @@ class WireProtocolMiddleware:
     def __init__(self, app: WsgiApp, services: Iterable[str] = EMULATED_SERVICES) -> None:
         self.app = app
         self.wires: dict[str, ServiceWire] = {}
+        self.protocols: dict[str, str] = {}
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         threading.Thread(
@@ -355,7 +364,7 @@ class WireProtocolMiddleware:
 
     def _load(self, services: tuple[str, ...]) -> None:
         try:
-            self.wires = build_wires(services)
+            self.wires, self.protocols = build_wires(services)
         except BaseException as exc:  # reported on every request that needs the wires
             log.exception("could not read the service models")
             self._failure = exc
@@ -370,6 +379,7 @@ class WireProtocolMiddleware:
             raise TimeoutError(f"service models not read within {self.READY_DEADLINE_S}s")
         if self._failure is not None:
             raise RuntimeError(f"the service models could not be read: {self._failure!r}")
+        environ[PROTOCOL_ENVIRON_KEY] = self.protocols.get(match[1])
         return self.wires.get(match[1])
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
