@@ -4,41 +4,93 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# uv, pinned and hash-checked in requirements-tools.txt, lives in its own folder: nothing is
+# installed by hand. It never downloads a Python: every environment uses $(PYTHON).
+TOOLS    := .venv-tools
+UV_STAMP := $(TOOLS)/.installed-stamp
+UV       := UV_PYTHON_DOWNLOADS=never $(TOOLS)/bin/uv
+PY_EXE   := $$($(PYTHON) -c 'import sys; print(sys.executable)')
+# requirements.lock is this export of uv.lock (with hashes, for pip and conda users).
+UV_EXPORT := $(UV) export --frozen --extra dev --no-emit-project --quiet
+# `make lock` upgrades every package; `make lock LOCK_ARGS=` only re-resolves what
+# pyproject.toml changed, `LOCK_ARGS='--upgrade-package boto3'` moves one package.
+LOCK_ARGS ?= --upgrade
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-all lint format lab local-start local-stop local-status bench deploy destroy clean
+.PHONY: help setup lock demo test test-all test-latest lint format lab local-start local-stop local-status bench deploy destroy clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+# pip's -qq: the install is hash-checked; it keeps machine-level pip notes (such as an extra
+# index without uv) out of the output, and errors still show.
+$(UV_STAMP): requirements-tools.txt
+	@echo "setup: uv into $(TOOLS)/ (requirements-tools.txt, hash-checked)"
+	@rm -rf $(TOOLS) && $(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/python -m pip install -qq --disable-pip-version-check --root-user-action=ignore \
+		--no-deps --require-hashes -r requirements-tools.txt
+	@touch $(UV_STAMP)
 
-setup: $(STAMP) ## create .venv and install the kit (quick when already up to date)
+$(STAMP): $(UV_STAMP) uv.lock pyproject.toml
+	@echo "setup: $(VENV)/ exactly as uv.lock says (uv sync --frozen --extra dev, $(PYTHON))"
+	@$(UV) sync --quiet --frozen --extra dev --python "$(PY_EXE)"
+	@touch $(STAMP)
+	@echo "setup: $(VENV)/ ready ($$($(UV) pip list --quiet --format freeze --python $(BIN)/python | wc -l) packages)"
+
+setup: $(STAMP) ## create .venv from uv.lock and install the kit (quick when already up to date)
+
+lock: $(UV_STAMP) ## refresh uv.lock (newest versions the ranges allow) and requirements.lock
+	@echo "lock: uv lock $(LOCK_ARGS)"
+	@$(UV) lock $(LOCK_ARGS) --python "$(PY_EXE)"
+	@echo "lock: requirements.lock (uv export, with hashes)"
+	@$(UV_EXPORT) > requirements.lock.tmp && mv requirements.lock.tmp requirements.lock || \
+		{ rm -f requirements.lock.tmp; exit 1; }
 
 demo: setup ## every notebook, headless, on the local cloud (fresh stack) + the HTML report
 	$(BIN)/retailkit notebooks run --fresh-stack --html
 
-test: setup ## lint, then every test (unit, local cloud, notebooks via nbval) — what CI runs
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint ## lint, then every test (unit, local cloud, notebooks via nbval) — what CI runs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@# nbval: the notebooks, serially, in kernel python3, against a local cloud of their own (free
-	@# port, temporary state dir; notebook 00 starts it); the trap stops it whatever the outcome.
-	@state=$$(mktemp -d) && \
-	port=$$($(BIN)/python -c 'from infra_scripts.localcloud.process import free_port; print(free_port())') && \
+	@$(call nbval,$(BIN))
+
+# nbval: the notebooks, serially, in kernel python3 of the environment whose bin/ is $(1),
+# against a local cloud of their own (free port, temporary state dir; notebook 00 starts it);
+# the trap stops it whatever the outcome. A subshell, so that the trap is its own.
+nbval = ( state=$$(mktemp -d) && \
+	port=$$($(1)/python -c 'from infra_scripts.localcloud.process import free_port; print(free_port())') && \
 	export RETAIL_KIT_STATE_DIR=$$state RETAIL_KIT_LOCAL_PORT=$$port JUPYTER_PREFER_ENV_PATH=1 && \
 	unset RETAIL_KIT_STACK_NAME && \
-	trap '$(BIN)/retailkit local stop >/dev/null; rm -rf "$$state"' EXIT && \
+	trap '$(1)/retailkit local stop >/dev/null; rm -rf "$$state"' EXIT && \
 	echo "pytest --nbval-lax notebooks/ (local cloud on port $$port)" && \
-	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name python3 notebooks/ $(PYTEST_ARGS)
+	$(1)/python -m pytest --nbval-lax --nbval-kernel-name python3 notebooks/ $(PYTEST_ARGS) )
 
-lint: setup ## ruff lint and format check
+# The drift canary: what will break when the lock is refreshed. A throw-away environment
+# with the newest versions pyproject.toml's ranges allow, the local-cloud and notebook tiers
+# against it, then the packages that differ from uv.lock; fails when a test fails.
+test-latest: $(UV_STAMP) ## drift canary: local-cloud + notebook tests on the newest allowed versions
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	echo "test-latest: newest versions the ranges allow, into $$tmp/venv" && \
+	$(UV) venv --quiet --python "$(PY_EXE)" "$$tmp/venv" && \
+	$(UV) pip install --quiet --python "$$tmp/venv/bin/python" --upgrade -e '.[dev]' && \
+	$(UV) pip freeze --quiet --python "$$tmp/venv/bin/python" > "$$tmp/freeze.txt" || exit 1; \
+	rc=0; \
+	echo "test-latest: pytest tests/localcloud"; \
+	$$tmp/venv/bin/python -m pytest tests/localcloud $(PYTEST_ARGS) || rc=1; \
+	$(call nbval,$$tmp/venv/bin) || rc=1; \
+	$$tmp/venv/bin/python -m infra_scripts.devtools.lock_drift uv.lock "$$tmp/freeze.txt" || rc=1; \
+	if [ $$rc -eq 0 ]; then echo "test-latest: passed on the newest versions"; \
+	else echo "test-latest: FAILED on the newest versions (the packages that moved are above)"; fi; \
+	exit $$rc
+
+lint: setup ## ruff lint and format check, deptry, and uv.lock / requirements.lock up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/deptry .
+	@echo "uv lock --check; requirements.lock is uv.lock's export"
+	@$(UV) lock --check --quiet --python "$(PY_EXE)" || \
+		{ echo "uv.lock is behind pyproject.toml: run make lock (LOCK_ARGS= moves only what changed)"; exit 1; }
+	@$(UV_EXPORT) | diff -u requirements.lock - || \
+		{ echo "requirements.lock is not uv.lock's export: run make lock (LOCK_ARGS= moves nothing else)"; exit 1; }
 
 format: setup ## ruff format and autofix; strip notebook outputs except nbval-checked cells
 	$(BIN)/ruff format .
@@ -62,9 +114,7 @@ local-status: setup ## is the local cloud running? (health, port, moto version)
 bench: setup ## every benchmark (bench/run_all.py), then the summary table of figures vs targets
 	$(BIN)/python bench/run_all.py
 
-test-all: setup ## lint, then every test including those marked slow
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test-all: lint ## lint, then every test including those marked slow
 	$(BIN)/python -m pytest -m 'not aws' $(PYTEST_ARGS)
 
 deploy: setup ## deploy the pipeline (local cloud by default; RETAIL_KIT_TARGET=aws for AWS)
@@ -73,6 +123,6 @@ deploy: setup ## deploy the pipeline (local cloud by default; RETAIL_KIT_TARGET=
 destroy: setup ## delete every resource of the stack (asks first on AWS)
 	$(BIN)/retailkit destroy
 
-clean: ## stop the local cloud and remove .venv, caches and local state
+clean: ## stop the local cloud and remove .venv, .venv-tools, caches and local state
 	-test -x $(BIN)/retailkit && $(BIN)/retailkit local stop
-	rm -rf $(VENV) .localcloud .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) .localcloud .pytest_cache .ruff_cache *.egg-info
