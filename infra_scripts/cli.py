@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +35,10 @@ def _local_start(args: argparse.Namespace, settings: Settings) -> int:
     if args.foreground:
         from infra_scripts.localcloud import server
 
+        # this process becomes the server: the environment a background start would give it
+        environment = process.server_environment(settings)
+        os.environ.clear()
+        os.environ.update(environment)
         return server.main(
             ["--port", str(settings.local_port), "--state-dir", str(settings.state_dir)]
         )

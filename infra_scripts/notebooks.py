@@ -153,16 +153,20 @@ class WarmKernel:
         *,
         log_path: Path | None = None,
         timeout_s: float = 60,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         from jupyter_client.manager import KernelManager
 
         self.notebook = notebook
         self.manager = KernelManager(kernel_name=kernel_name)
+        options: dict[str, Any] = {"cwd": str(notebook.parent)}
+        if env is not None:  # the kernel's whole environment (default: this process's)
+            options["env"] = dict(env)
         if log_path is None:
-            self.manager.start_kernel(cwd=str(notebook.parent))
+            self.manager.start_kernel(**options)
         else:  # the kernel process's own output (warnings, crashes), not the notebook's
             with open(log_path, "ab") as log:
-                self.manager.start_kernel(cwd=str(notebook.parent), stdout=log, stderr=log)
+                self.manager.start_kernel(stdout=log, stderr=log, **options)
         self._thread = threading.Thread(target=self._warm, args=(timeout_s,), daemon=True)
         self._thread.start()
 
@@ -229,6 +233,7 @@ def run_notebooks(
     warm: Sequence[WarmKernel] = (),
     timeout_s: float = 600,
     stream: TextIO | None = None,
+    kernel_env: Mapping[str, str] | None = None,
 ) -> list[NotebookRun]:
     """Execute ``paths`` in order into ``out_dir``; raise at the first failing notebook.
 
@@ -236,7 +241,9 @@ def run_notebooks(
     ``per_notebook[stem]`` to that one only. Up to
     ``prewarm`` kernels boot ahead of the notebook that runs (0: papermill starts each);
     ``warm`` are kernels already booting for the first paths. Warm kernels write their own
-    stdout/stderr (warnings, crashes) to ``out_dir/kernels.log``.
+    stdout/stderr (warnings, crashes) to ``out_dir/kernels.log``. ``kernel_env`` is
+    every kernel's whole environment (default: this process's); with it, a notebook that
+    has no warm kernel gets one started at its turn, since papermill's own has this one's.
     """
     _skip_iri_format_checker()
     import papermill
@@ -253,8 +260,12 @@ def run_notebooks(
     try:
         for index, path in enumerate(paths):
             while len(queue) < min(prewarm, len(paths) - index):
-                queue.append(WarmKernel(paths[index + len(queue)], kernel_name, log_path=log))
+                queue.append(
+                    WarmKernel(paths[index + len(queue)], kernel_name, log_path=log, env=kernel_env)
+                )
             current = queue.popleft() if queue else None
+            if current is None and kernel_env is not None:
+                current = WarmKernel(path, kernel_name, log_path=log, env=kernel_env)
             output = out_dir / path.name
             print(f"[{index + 1}/{len(paths)}] {path.stem} …", end="", file=stream, flush=True)
             started = time.perf_counter()
@@ -380,6 +391,17 @@ def _explicit_stack(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "stack", None) or os.environ.get("RETAIL_KIT_STACK_NAME"))
 
 
+def kernel_environment(settings: Settings) -> dict[str, str] | None:
+    """The notebook kernels' environment: on the local target, this process's without the
+    operator's ``AWS_*`` variables plus the local endpoint and dummy credentials (a stray
+    ``boto3.client()`` in a cell reaches the local cloud too); on AWS, None (inherited)."""
+    if settings.target != "local":
+        return None
+    from infra_scripts.session import local_process_environment
+
+    return local_process_environment(settings)
+
+
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """``retailkit notebooks run``: the time it prints covers everything, cloud start included."""
     from infra_scripts.localcloud import process
@@ -403,7 +425,10 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     report_dir = PROJECT_ROOT / str(params.get("report_dir") or REPORTS_DIR / out_dir.name)
     per_notebook = {REPORT_NOTEBOOK: {"report_dir": str(report_dir)}} if args.html else {}
     prewarm = 0 if args.no_prewarm else 2
-    warm = [WarmKernel(p, log_path=out_dir / "kernels.log") for p in paths[:prewarm]]
+    kernel_env = kernel_environment(settings)
+    warm = [
+        WarmKernel(p, log_path=out_dir / "kernels.log", env=kernel_env) for p in paths[:prewarm]
+    ]
     started_cloud = False
     try:
         if settings.target == "local" and not args.no_local_cloud:  # kernels boot meanwhile
@@ -411,7 +436,13 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
             print(("started " if started_cloud else "using ") + status.describe())
         print(f"running {len(paths)} notebooks (stack {params['stack_name']}) into {out_dir}/")
         runs = run_notebooks(
-            paths, out_dir, parameters=params, per_notebook=per_notebook, prewarm=prewarm, warm=warm
+            paths,
+            out_dir,
+            parameters=params,
+            per_notebook=per_notebook,
+            prewarm=prewarm,
+            warm=warm,
+            kernel_env=kernel_env,
         )
         if args.html and any(r.name == REPORT_NOTEBOOK for r in runs):
             html = export_html(out_dir / f"{REPORT_NOTEBOOK}.ipynb", report_dir)

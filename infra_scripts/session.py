@@ -1,12 +1,21 @@
-"""The only place that knows about endpoints: one boto3 Session per target."""
+"""The only place that knows about endpoints: one boto3 Session per target.
+
+``target=local`` is hermetic: its Session reads no ``AWS_*`` environment variable and no
+shared config of the operator's, so a shell set up for a real account (``AWS_PROFILE``,
+``AWS_ENDPOINT_URL[_<SERVICE>]``, access keys, ``AWS_DEFAULT_REGION``, …) cannot send the
+local target's calls anywhere else. ``target=aws`` is the standard chain, untouched.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import boto3
 import botocore.session
+from botocore import configprovider
 from botocore.config import Config
 
 from infra_scripts.config import Settings
@@ -15,26 +24,118 @@ LOCAL_PROFILE = "retailkit-local"
 # Dummy credentials for the local cloud; moto accepts any.
 LOCAL_ACCESS_KEY = "testing"
 LOCAL_SECRET_KEY = "testing"
+# Variables of the inherited environment that a process started for the local target loses.
+AWS_ENV_PREFIX = "AWS_"
 
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
+# The local cloud is on 127.0.0.1: never through the shell's HTTP(S)_PROXY.
+LOCAL_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(proxies={}))
 
 
 def make_session(settings: Settings) -> boto3.Session:
     """Return the boto3 Session for ``settings.target``.
 
-    ``local``: every client and awswrangler call goes to the local cloud, through the
-    standard ``endpoint_url`` setting of a shared-config profile (the file twin of
-    ``AWS_ENDPOINT_URL``) with dummy credentials.
-    ``aws``: the normal credential chain; no endpoint is ever set.
+    ``local``: every client (and every awswrangler call given it as ``boto3_session``)
+    goes to the local cloud with dummy credentials and ``settings.region``, whatever the
+    environment says (see :class:`LocalBotocoreSession`).
+    ``aws``: the normal credential chain (profile, environment, SSO) in ``settings.region``;
+    no endpoint is ever set by the kit.
     """
     if settings.target == "aws":
         return boto3.Session(region_name=settings.region)
-    core = botocore.session.Session()
+    core = LocalBotocoreSession(settings.local_endpoint)
+    # The kit's own profile file (the AWS CLI can use it too); never ~/.aws/*.
     core.set_config_variable("config_file", str(write_local_profile(settings)))
     core.set_config_variable("credentials_file", os.devnull)
     core.set_config_variable("profile", LOCAL_PROFILE)
-    core.set_default_client_config(CLIENT_CONFIG)
-    return boto3.Session(botocore_session=core)
+    core.set_default_client_config(LOCAL_CLIENT_CONFIG)
+    return boto3.Session(
+        botocore_session=core,
+        region_name=settings.region,
+        aws_access_key_id=LOCAL_ACCESS_KEY,  # explicit: the credential chain is never asked
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+    )
+
+
+class LocalBotocoreSession(botocore.session.Session):
+    """A botocore Session that reads no environment variable and defaults every endpoint.
+
+    - configuration (region, profile, config files, retries, dual-stack/FIPS, CA bundle,
+      defaults mode, …): :func:`environment_free_config_store`, so only what is set on the
+      session and the kit's profile file count;
+    - endpoint: :meth:`create_client` passes ``endpoint_url`` (the local cloud) when the
+      caller gives none. botocore looks up ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SVC>``
+      per client, straight from ``os.environ``, only when no ``endpoint_url`` is passed
+      (``ConfiguredEndpointProvider``), so that lookup never happens;
+    - credentials: set explicitly on the session (:func:`make_session`).
+
+    An ``endpoint_url``, region or credentials passed to ``client()`` still win: they
+    are the caller's code, not the ambient environment.
+    """
+
+    def __init__(self, endpoint_url: str) -> None:
+        super().__init__()
+        self.local_endpoint_url = endpoint_url
+        self.register_component("config_store", environment_free_config_store(self))
+
+    def create_client(  # same leading parameters as botocore's, so positional calls work too
+        self,
+        service_name: str,
+        region_name: str | None = None,
+        api_version: str | None = None,
+        use_ssl: bool = True,
+        verify: Any = None,
+        endpoint_url: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        return super().create_client(
+            service_name,
+            region_name,
+            api_version,
+            use_ssl,
+            verify,
+            endpoint_url or self.local_endpoint_url,
+            *args,
+            **kwargs,
+        )
+
+
+def environment_free_config_store(
+    session: botocore.session.Session,
+) -> configprovider.ConfigValueStore:
+    """botocore's default configuration chain for ``session``, with an empty environment.
+
+    The same variables, config-file keys, defaults and conversions as
+    ``configprovider.create_botocore_default_config_mapping`` (which always reads
+    ``os.environ``), built with ``ConfigChainFactory(environ={})``: each value comes
+    from the session instance, else the session's config file, else botocore's default.
+    ``tests/unit/test_session_env.py`` fails if botocore adds a variable or section
+    this does not cover.
+    """
+    chain = configprovider.ConfigChainFactory(session=session, environ={})
+
+    def mapping(variables: Mapping[str, tuple]) -> dict[str, Any]:
+        return {
+            name: chain.create_config_chain(
+                instance_name=name,
+                env_var_names=env_vars,
+                config_property_names=config_names,
+                default=default,
+                conversion_func=conversion,
+            )
+            for name, (config_names, env_vars, default, conversion) in variables.items()
+        }
+
+    providers = mapping(configprovider.BOTOCORE_DEFAUT_SESSION_VARIABLES)
+    for section, variables in (
+        ("s3", configprovider.DEFAULT_S3_CONFIG_VARS),
+        ("proxies_config", configprovider.DEFAULT_PROXIES_CONFIG_VARS),
+    ):
+        providers[section] = configprovider.SectionConfigProvider(
+            section, session, mapping(variables)
+        )
+    return configprovider.ConfigValueStore(mapping=providers)
 
 
 def write_local_profile(settings: Settings) -> Path:
@@ -58,11 +159,34 @@ def write_local_profile(settings: Settings) -> Path:
 
 
 def local_environment(settings: Settings) -> dict[str, str]:
-    """Environment variables that point a child process (or awswrangler) at the local cloud."""
+    """Environment variables that point a child process's AWS SDK at the local cloud.
+
+    No shared config or credentials file and no instance metadata: with these alone the
+    SDK's chain finds the local endpoint, the dummy credentials and the region.
+    """
     return {
         "AWS_ENDPOINT_URL": settings.local_endpoint,
         "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
         "AWS_DEFAULT_REGION": settings.region,
         "AWS_REGION": settings.region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
+
+
+def local_process_environment(
+    settings: Settings, inherited: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a process the kit starts for the local target.
+
+    ``inherited`` (default ``os.environ``) without any ``AWS_*`` variable of the
+    operator's, plus :func:`local_environment`: the local-cloud server and notebook
+    kernels see the local endpoint and dummy credentials, never the shell's profile,
+    keys, endpoints or region.
+    """
+    inherited = os.environ if inherited is None else inherited
+    env = {k: v for k, v in inherited.items() if not k.startswith(AWS_ENV_PREFIX)}
+    env.update(local_environment(settings))
+    return env

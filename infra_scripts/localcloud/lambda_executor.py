@@ -55,6 +55,11 @@ MAX_IDLE_WORKERS_PER_FUNCTION = MAX_WORKERS_PER_FUNCTION
 MEMORY_POLL_S = 0.05
 TAIL_LOG_BYTES = 4096
 _INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "HOME", "SYSTEMROOT", "TMPDIR")
+_HERMETIC_AWS_CONFIG = {
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 @dataclass
@@ -159,7 +164,11 @@ class LambdaRuntime:
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def _environment(self, fn: Any, code_dir: Path, log_stream: str) -> dict[str, str]:
+        # Only the allow-listed variables of the server's environment, never its AWS_*;
+        # no shared config or credentials file (HOME is inherited) and no instance metadata,
+        # unless the function's own configuration says otherwise.
         env = {k: os.environ[k] for k in _INHERITED_ENV if k in os.environ}
+        env.update(_HERMETIC_AWS_CONFIG)
         env.update({k: str(v) for k, v in (fn.environment_vars or {}).items()})
         env.update(self.ctx.child_environment(fn.region))
         env.update(

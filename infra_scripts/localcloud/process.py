@@ -151,7 +151,7 @@ def start(
         )
     state_dir = Path(settings.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env = server_environment(settings)
     cmd = [
         sys.executable,
         "-m",
@@ -191,6 +191,15 @@ def start(
         f"the local cloud did not become healthy within {deadline_s:.0f}s; "
         f"see {log_file(settings)}:\n{_tail(log_file(settings), 20)}"
     )
+
+
+def server_environment(settings: Settings) -> dict[str, str]:
+    """The server's environment: this one without the operator's ``AWS_*`` variables, plus the
+    local endpoint, dummy credentials and region (what its executors' SDK clients fall back to).
+    """
+    from infra_scripts.session import local_process_environment
+
+    return local_process_environment(settings)
 
 
 def _terminate(pid: int, deadline_s: float = STOP_DEADLINE_S) -> None:

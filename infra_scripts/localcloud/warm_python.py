@@ -137,7 +137,7 @@ class WarmPython:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 cwd=self.work_dir,
-                env={**os.environ, SERVICES_ENV: ",".join(self.services)},
+                env=zygote_environment(self.services),
             )
             deadline = time.monotonic() + START_DEADLINE_S
             ready = self._zygote.stdout.readline() if self._zygote.stdout else b""
@@ -246,6 +246,21 @@ class WarmPython:
             if self._zygote is not None and self._zygote.poll() is None:
                 self._zygote.kill()
                 self._zygote.wait(timeout=5)
+
+
+def zygote_environment(
+    services: tuple[str, ...], inherited: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The warm interpreter's environment: the server's without any ``AWS_*`` variable.
+
+    Each child it forks gets its own whole environment with its request; the preloads
+    run here, before any fork, so nothing they read at import can come from a stray
+    ``AWS_*`` setting.
+    """
+    inherited = dict(os.environ) if inherited is None else inherited
+    env = {k: v for k, v in inherited.items() if not k.startswith("AWS_")}
+    env[SERVICES_ENV] = ",".join(services)
+    return env
 
 
 def _fork_request(

@@ -61,7 +61,10 @@ def _violations(shape: Shape, value: Any, path: str, sensitive: bool = False) ->
         if "max" in meta and len(value) > meta["max"]:
             found.append(f"{prefix} have length less than or equal to {meta['max']}")
         regex = _compiled(meta["pattern"]) if "pattern" in meta else None
-        if regex is not None and not regex.search(value):
+        # The whole value must match: botocore >= 1.44.18's models write patterns that way
+        # (`^[a-z0-9-]+$` became `[a-z0-9-]+`, a bare `(\d{12})` became `.*(\d{12}).*`);
+        # the anchored patterns of older models mean the same.
+        if regex is not None and not regex.fullmatch(value):
             found.append(f"{prefix} satisfy regular expression pattern: {meta['pattern']}")
         if shape.enum and value not in shape.enum:
             found.append(f"{prefix} satisfy enum value set: [{', '.join(shape.enum)}]")
