@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import gzip
 import importlib
 import io
 import json
@@ -188,10 +189,11 @@ class AwsErrorMiddleware:
         if environ.get("HTTP_X_AMZ_TARGET") and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             raw = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["wsgi.input"] = io.BytesIO(raw)  # moto reads it (and un-gzips it) again
             try:
-                json.loads(raw or b"{}")
-            except ValueError as exc:
+                gzipped = environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip"
+                json.loads((gzip.decompress(raw) if gzipped else raw) or b"{}")
+            except (ValueError, OSError, EOFError) as exc:
                 return self._error(
                     environ,
                     start_response,

@@ -15,6 +15,7 @@ encoders and decoders are botocore's own (and moto's request parser for REST).
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import logging
@@ -31,6 +32,7 @@ from botocore.parsers import JSONParser, RpcV2CBORParser
 from botocore.serialize import JSONSerializer, RpcV2CBORSerializer
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request
 
 from infra_scripts.localcloud.patching import require
 
@@ -205,7 +207,12 @@ class ServiceWire:
         return name, labels
 
     def parameters(
-        self, environ: dict[str, Any], body: bytes, protocol: str, operation: OperationModel
+        self,
+        environ: dict[str, Any],
+        body: bytes,
+        protocol: str,
+        operation: OperationModel,
+        labels: dict[str, str],
     ) -> dict[str, Any]:
         """The request's parameters, typed by the operation's input shape."""
         if operation.input_shape is None:
@@ -216,8 +223,7 @@ class ServiceWire:
             )
             parsed.pop("ResponseMetadata", None)
             return parsed
-        from moto.core.parse import RestJSONParser
-        from werkzeug.wrappers import Request
+        from moto.core.parse import RestJSONParser  # moto's REST request parser
 
         request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
         return RestJSONParser(operation).parse(
@@ -227,7 +233,7 @@ class ServiceWire:
                 "headers": request.headers,
                 "body": body,
                 "url_path": request.path,
-                "url_params": environ["localcloud.uri_labels"],
+                "url_params": labels,
             }
         )
 
@@ -258,7 +264,7 @@ class ServiceWire:
     def from_moto(
         self,
         protocol: str,
-        operation: OperationModel,
+        operation: OperationModel | None,
         status: int,
         headers: list[tuple[str, str]],
         body: bytes,
@@ -274,7 +280,7 @@ class ServiceWire:
         if status >= 400:
             code, message = _error_fields(body)
             payload = _CBORCodec().encode({"__type": code, "message": message}, _ERROR_SHAPE)
-        elif operation.output_shape is None:
+        elif operation is None or operation.output_shape is None:
             payload = b""
         else:
             parsed = JSONParser().parse(
@@ -397,8 +403,9 @@ class WireProtocolMiddleware:
             )
         operation = wire.model.operation_model(name)
         try:
-            environ["localcloud.uri_labels"] = labels
-            params = wire.parameters(environ, body, protocol, operation)
+            if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":  # requestCompression
+                body = gzip.decompress(body)
+            params = wire.parameters(environ, body, protocol, operation, labels)
         except Exception as exc:  # a body that is not CBOR/JSON, a label of the wrong type
             log.info("%s %s: unreadable request: %r", wire.name, name, exc)
             return _reply(
@@ -434,7 +441,6 @@ def _reply(
 ) -> list[bytes]:
     """An AWS error in the client's protocol, answered without moto."""
     doc = json.dumps({"__type": code, "message": str(exc)}).encode()
-    operation = operation or OperationModel({"name": "Unknown"}, wire.model)
     headers, body = wire.from_moto(
         protocol, operation, status, [("x-amzn-RequestId", str(uuid.uuid4()))], doc
     )

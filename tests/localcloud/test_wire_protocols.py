@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.model import ServiceModel
 from botocore.parsers import RpcV2CBORParser
@@ -35,7 +36,9 @@ from tests.helpers import unique
 pytestmark = pytest.mark.localcloud
 
 
-def speaking(local_cloud: Any, service: str, protocol: str, data_dir: Path) -> Any:
+def speaking(
+    local_cloud: Any, service: str, protocol: str, data_dir: Path, config: Config | None = None
+) -> Any:
     """A client of a new local-target session that speaks ``protocol``."""
     session = local_cloud.session()
     raw = load_service_dict(service)
@@ -45,7 +48,7 @@ def speaking(local_cloud: Any, service: str, protocol: str, data_dir: Path) -> A
     (folder / "service-2.json").write_text(json.dumps(forced))
     core = session._session  # boto3's botocore session; its loader has loaded nothing yet
     core.get_component("data_loader").search_paths.insert(0, str(data_dir / protocol))
-    client = session.client(service)
+    client = session.client(service, config=config)
     assert client.meta.service_model.resolved_protocol == protocol
     return client
 
@@ -210,6 +213,22 @@ def test_cloudwatch_answers_are_aws_s(session, output):
     assert answer["metrics"] == [("Rows", [{"Name": "Stack", "Value": "kit"}])]
     assert answer["state"] == "ALARM"
     assert answer["missing dashboard"][0] == "ResourceNotFound"
+
+
+@pytest.mark.parametrize("protocol", declared_protocols("cloudwatch"))
+def test_compressed_requests_are_read_on_every_protocol(local_cloud, tmp_path, protocol):
+    """PutMetricData has botocore gzip its body (requestCompression) above a size; here, always."""
+    compress = Config(request_min_compression_size_bytes=1)
+    client = speaking(local_cloud, "cloudwatch", protocol, tmp_path, compress)
+    namespace = f"Wire/{unique('gzip')}"
+    sent: list[str | bytes | None] = []
+    client.meta.events.register(
+        "before-send.cloudwatch.PutMetricData",
+        lambda request, **_: sent.append(request.headers.get("Content-Encoding")),
+    )
+    client.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "m", "Value": 2.0}])
+    assert [v.decode() if isinstance(v, bytes) else v for v in sent] == ["gzip"]
+    assert [m["MetricName"] for m in client.list_metrics(Namespace=namespace)["Metrics"]] == ["m"]
 
 
 # --- unknown routes and unreadable bodies: AWS errors, and the server keeps serving --------
