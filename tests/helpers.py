@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -76,3 +78,27 @@ def log_messages(session: boto3.Session, group: str, stream: str | None = None) 
         kwargs["logStreamNames"] = [stream]
     events = logs.filter_log_events(**kwargs)["events"]
     return [e["message"] for e in sorted(events, key=lambda e: e["timestamp"])]
+
+
+def raw_request(
+    endpoint: str,
+    method: str,
+    path: str,
+    service: str,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> tuple[int, dict[str, str], bytes]:
+    """Send a hand-made request, SigV4-scoped to ``service`` (signature not checked locally):
+    status, headers and body, errors included."""
+    scope = f"testing/20260101/us-east-1/{service}/aws4_request"
+    request = urllib.request.Request(endpoint + path, data=body or None, method=method)
+    request.add_header(
+        "Authorization", f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=0"
+    )
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()

@@ -17,6 +17,7 @@ from infra_scripts.config import Settings
 from infra_scripts.exceptions import PortInUseError
 from infra_scripts.localcloud import process
 from infra_scripts.localcloud.patching import MOTO_VERSION
+from tests.helpers import raw_request
 
 pytestmark = pytest.mark.localcloud
 
@@ -127,20 +128,6 @@ def test_health_reports_the_moto_version(local_cloud):
     assert health["port"] == local_cloud.settings.local_port
 
 
-def _raw_post(endpoint: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bytes]:
-    auth = (
-        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{}/aws4_request, "
-        "SignedHeaders=host, Signature=0"
-    )
-    headers = {**headers, "Authorization": auth.format(headers.pop("service"))}
-    request = urllib.request.Request(endpoint + "/", data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
 @pytest.mark.parametrize(
     ("headers", "body", "code"),
     [
@@ -164,7 +151,11 @@ def _raw_post(endpoint: str, body: bytes, headers: dict[str, str]) -> tuple[int,
 def test_malformed_requests_get_aws_shaped_errors_and_the_server_keeps_serving(
     session, local_cloud, headers, body, code
 ):
-    status, response_headers, payload = _raw_post(local_cloud.endpoint, body, dict(headers))
+    headers = dict(headers)
+    service = headers.pop("service")
+    status, response_headers, payload = raw_request(
+        local_cloud.endpoint, "POST", "/", service, headers, body
+    )
     assert status == 400
     assert response_headers.get("X-Amzn-ErrorType") == code
     assert code.encode() in payload

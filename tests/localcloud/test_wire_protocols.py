@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +29,7 @@ from infra_scripts.localcloud.wire_protocols import (
     load_service_dict,
     model_with_protocol,
 )
-from tests.helpers import unique
+from tests.helpers import raw_request, unique
 
 pytestmark = pytest.mark.localcloud
 
@@ -234,24 +232,6 @@ def test_compressed_requests_are_read_on_every_protocol(local_cloud, tmp_path, p
 # --- unknown routes and unreadable bodies: AWS errors, and the server keeps serving --------
 
 
-def _signed_headers(service: str) -> dict[str, str]:
-    scope = f"testing/20261206/us-east-1/{service}/aws4_request"
-    return {
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=0"
-    }
-
-
-def _send(endpoint: str, method: str, path: str, headers: dict[str, str], body: bytes = b""):
-    request = urllib.request.Request(endpoint + path, data=body or None, method=method)
-    for key, value in headers.items():
-        request.add_header(key, value)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
-
-
 @pytest.mark.parametrize(
     ("service", "method", "path", "headers"),
     [
@@ -264,9 +244,7 @@ def _send(endpoint: str, method: str, path: str, headers: dict[str, str], body: 
 def test_unknown_route_gets_an_aws_error_and_the_server_keeps_serving(
     local_cloud, session, service, method, path, headers
 ):
-    status, reply_headers, body = _send(
-        local_cloud.endpoint, method, path, {**_signed_headers(service), **headers}
-    )
+    status, reply_headers, body = raw_request(local_cloud.endpoint, method, path, service, headers)
     assert 400 <= status < 500
     assert b"<html" not in body.lower() and b"<!doctype" not in body.lower()
     text = body.decode()
@@ -285,7 +263,6 @@ def test_unknown_cbor_operation_and_unreadable_cbor_get_cbor_errors(local_cloud)
     model = ServiceModel(load_service_dict("cloudwatch"), "cloudwatch")
     target = model.metadata["targetPrefix"]
     headers = {
-        **_signed_headers("monitoring"),
         "smithy-protocol": "rpc-v2-cbor",
         "Content-Type": "application/cbor",
     }
@@ -294,8 +271,13 @@ def test_unknown_cbor_operation_and_unreadable_cbor_get_cbor_errors(local_cloud)
         ("NoSuchOperation", b"\xa0", "UnknownOperationException"),
         ("ListMetrics", b"\xff\x00garbage", "SerializationException"),
     ):
-        status, reply_headers, raw = _send(
-            local_cloud.endpoint, "POST", f"/service/{target}/operation/{operation}", headers, body
+        status, reply_headers, raw = raw_request(
+            local_cloud.endpoint,
+            "POST",
+            f"/service/{target}/operation/{operation}",
+            "monitoring",
+            headers,
+            body,
         )
         assert status in (400, 404)
         assert reply_headers["smithy-protocol"] == "rpc-v2-cbor"
