@@ -44,7 +44,7 @@ from infra_scripts.localcloud.athena.engine import (
     QueryExecution,
 )
 from infra_scripts.localcloud.athena.results import decode_token, encode_token, rows_payload
-from infra_scripts.localcloud.patching import MOTO_VERSION, replace, require
+from infra_scripts.localcloud.patching import MOTO_VERSION, add, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
 
 log = logging.getLogger("localcloud.athena")
@@ -373,16 +373,6 @@ def _sync_glue_databases(backend: Any, catalog_name: str | None) -> None:
             )
 
 
-def _add_method(owner: Any, name: str, method: Any) -> None:
-    """Add an operation moto lacks; fail loudly if a moto upgrade brought its own."""
-    if hasattr(owner, name):
-        raise MotoVersionError(
-            f"moto internals changed: {owner.__qualname__}.{name} now exists; the local cloud "
-            f"needs moto=={MOTO_VERSION}"
-        )
-    setattr(owner, name, method)
-
-
 def install(ctx: ServerContext) -> None:
     """Patch moto so Athena queries run on the local cloud's DuckDB engine."""
     for name in ("executions", "work_groups", "databases"):
@@ -420,8 +410,8 @@ def install(ctx: ServerContext) -> None:
     ):
         handler = getattr(service, operation)
         replace(_AthenaResponse, operation, lambda self, _h=handler: _h(self))
-    _add_method(_AthenaResponse, "update_work_group", update_work_group)
-    _add_method(_AthenaResponse, "delete_named_query", delete_named_query)
+    add(_AthenaResponse, "update_work_group", update_work_group)
+    add(_AthenaResponse, "delete_named_query", delete_named_query)
     replace(
         _AthenaResponse,
         "get_named_query",
@@ -429,7 +419,7 @@ def install(ctx: ServerContext) -> None:
     )
     for operation in ("get_work_group", "delete_work_group"):
         replace(_AthenaResponse, operation, _work_group_guard(require(_AthenaResponse, operation)))
-    _add_method(
+    add(
         _AthenaResponse,
         "batch_get_query_execution",
         lambda self: service.batch_get_query_execution(self),

@@ -96,8 +96,7 @@ from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from infra_scripts.exceptions import MotoVersionError
-from infra_scripts.localcloud.patching import MOTO_VERSION, replace, require
+from infra_scripts.localcloud.patching import add, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
 from infra_scripts.localcloud.warm_python import WarmPython
 
@@ -710,16 +709,6 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         log.error("Glue script pid %s did not die within %ss", process.pid, KILL_DEADLINE_S)
 
 
-def _add_method(owner: Any, name: str, method: Callable[..., Any]) -> None:
-    """Add an operation moto lacks; fail loudly if a moto upgrade brought its own."""
-    if hasattr(owner, name):
-        raise MotoVersionError(
-            f"moto internals changed: {owner.__qualname__}.{name} now exists; the local cloud "
-            f"needs moto=={MOTO_VERSION}"
-        )
-    setattr(owner, name, method)
-
-
 # JobUpdate field → FakeJob attribute, and the value AWS leaves when the field is omitted.
 _JOB_FIELDS: dict[str, tuple[str, Any]] = {
     "Description": ("description", None),
@@ -821,7 +810,7 @@ def install(ctx: ServerContext) -> None:
         submitted, errors = executor.stop_job_runs(self.glue_backend, job_name, run_ids)
         return ActionResult({"SuccessfulSubmissions": submitted, "Errors": errors})
 
-    _add_method(response_class, "batch_stop_job_run", batch_stop_job_run)
+    add(response_class, "batch_stop_job_run", batch_stop_job_run)
 
     def update_job(self: Any) -> ActionResult:
         name = self._get_param("JobName")
@@ -829,7 +818,7 @@ def install(ctx: ServerContext) -> None:
         overwrite_job(job, self._get_param("JobUpdate") or {})
         return ActionResult({"JobName": name})
 
-    _add_method(response_class, "update_job", update_job)
+    add(response_class, "update_job", update_job)
 
     # Warm the interpreter when the first job is defined, not at start-up (it would slow
     # the server's own start): by the time a run starts, the imports are done.

@@ -1,14 +1,18 @@
 """Checked monkey-patching of moto internals.
 
 moto has no plugin API, so every executor replaces a moto function before the server
-starts. Each replacement first checks that what it replaces exists, so a moto upgrade
-fails loudly at start-up instead of silently faking again.
+starts. Each replacement first checks that what it replaces exists (and each addition that
+it does not), so a moto upgrade fails loudly at start-up instead of silently faking again;
+each is recorded in :data:`PATCHES`, which lists and undoes them.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from infra_scripts.exceptions import MotoVersionError
@@ -42,8 +46,100 @@ def require(owner: Any, name: str) -> Any:
     return getattr(owner, name)
 
 
+@dataclass(frozen=True)
+class Patch:
+    """One change to moto: what it changed, and how to put it back."""
+
+    target: str  # e.g. ``moto.glue.models.FakeJob.start_job_run``; ``+`` when it added a name
+    undo: Callable[[], None]
+
+
+def _where(owner: Any, name: str) -> str:
+    module = getattr(owner, "__module__", None)
+    qualname = getattr(owner, "__qualname__", None) or getattr(owner, "__name__", None)
+    if qualname is None:
+        return f"{type(owner).__name__}.{name}"
+    return f"{module}.{qualname}.{name}" if module and module != qualname else f"{qualname}.{name}"
+
+
+class PatchRegistry:
+    """Every patch applied to moto in this process, in order, so each can be listed and undone.
+
+    moto's classes and modules exist once per process, so the record of what changed them
+    does too (:data:`PATCHES`); the server's health endpoint lists it, and tests that patch
+    moto in-process undo what they applied (:meth:`undone_on_exit`).
+    """
+
+    def __init__(self) -> None:
+        self._applied: list[Patch] = []
+        self._lock = threading.Lock()
+
+    def replace(self, owner: Any, name: str, new: Any) -> Any:
+        """Replace ``owner.name`` (which must exist) with ``new``; return the original."""
+        original = require(owner, name)
+        own = name in getattr(owner, "__dict__", {})  # else inherited: undo by deleting
+        setattr(owner, name, new)
+        if own:
+            self.record(_where(owner, name), lambda: setattr(owner, name, original))
+        else:
+            self.record(_where(owner, name), lambda: delattr(owner, name))
+        return original
+
+    def add(self, owner: Any, name: str, new: Any) -> None:
+        """Add ``owner.name``, which moto must not have (a moto upgrade that brings its own
+        is refused, naming the version the local cloud needs)."""
+        if hasattr(owner, name):
+            raise MotoVersionError(
+                f"moto internals changed: {_where(owner, name)} now exists; the local cloud "
+                f"needs moto=={MOTO_VERSION} (installed: {installed_moto_version()})"
+            )
+        setattr(owner, name, new)
+        self.record("+" + _where(owner, name), lambda: delattr(owner, name))
+
+    def record(self, target: str, undo: Callable[[], None]) -> None:
+        """Record a change made another way (a module registered, a route inserted)."""
+        with self._lock:
+            self._applied.append(Patch(target, undo))
+
+    def applied(self) -> list[str]:
+        """What is patched, in the order applied."""
+        with self._lock:
+            return [patch.target for patch in self._applied]
+
+    def undo(self, count: int | None = None) -> int:
+        """Undo the last ``count`` patches (all by default), newest first; return how many."""
+        with self._lock:
+            keep = 0 if count is None else max(0, len(self._applied) - count)
+            undone = self._applied[keep:]
+            del self._applied[keep:]
+        for patch in reversed(undone):
+            patch.undo()
+        return len(undone)
+
+    @contextmanager
+    def undone_on_exit(self) -> Iterator[PatchRegistry]:
+        """Undo, on exit, every patch applied inside the block."""
+        with self._lock:
+            before = len(self._applied)
+        try:
+            yield self
+        finally:
+            with self._lock:
+                count = len(self._applied) - before
+            if count > 0:
+                self.undo(count)
+
+
+PATCHES = PatchRegistry()
+
+
 def replace(owner: Any, name: str, new: Callable[..., Any]) -> Callable[..., Any]:
-    """Replace ``owner.name`` with ``new`` after checking it exists; return the original."""
-    original = require(owner, name)
-    setattr(owner, name, new)
-    return original
+    """Replace ``owner.name`` with ``new`` after checking it exists; return the original.
+
+    Recorded in :data:`PATCHES`."""
+    return PATCHES.replace(owner, name, new)
+
+
+def add(owner: Any, name: str, new: Any) -> None:
+    """Add ``owner.name``, which moto must not have yet; recorded in :data:`PATCHES`."""
+    PATCHES.add(owner, name, new)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infra_scripts.exceptions import MotoVersionError
-from infra_scripts.localcloud.patching import MOTO_VERSION, replace, require
+from infra_scripts.localcloud.patching import MOTO_VERSION, add, replace, require
 from infra_scripts.localcloud.redshift_data.service import RedshiftDataEngine
 from infra_scripts.localcloud.runtime import ServerContext
 
@@ -117,6 +117,6 @@ def install(ctx: ServerContext) -> None:
         if name in MOTO_OPERATIONS:
             replace(response_cls, name, handler)
         else:
-            setattr(response_cls, name, handler)
+            add(response_cls, name, handler)
     for name in MOTO_OPERATIONS:
         replace(backend_cls, name, _backend_method(name))

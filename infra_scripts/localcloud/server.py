@@ -27,7 +27,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from infra_scripts.localcloud import loopback, moto_speedups, wire_protocols
 from infra_scripts.localcloud.keepalive import KeepAliveMixin
-from infra_scripts.localcloud.patching import MOTO_VERSION, check_moto_version
+from infra_scripts.localcloud.patching import MOTO_VERSION, PATCHES, check_moto_version
 from infra_scripts.localcloud.runtime import (
     HEALTH_PATH,
     SERVICE_NAME,
@@ -63,7 +63,13 @@ def install_executors(ctx: ServerContext) -> list[Any]:
     os.environ.setdefault("MOTO_CALL_RESET_API", "false")
     from moto.core.config import default_user_config
 
-    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    stepfunctions_config = default_user_config["stepfunctions"]
+    executes = stepfunctions_config.get("execute_state_machine")
+    stepfunctions_config["execute_state_machine"] = True
+    PATCHES.record(
+        "moto.core.config.default_user_config[stepfunctions][execute_state_machine]",
+        lambda: stepfunctions_config.__setitem__("execute_state_machine", executes),
+    )
     moto_speedups.install()
     wire_protocols.check_moto_routes()
     modules = []
@@ -92,6 +98,7 @@ class HealthMiddleware:
                     "port": self.ctx.port,
                     "state_dir": str(self.ctx.state_dir),
                     "started_at": self.ctx.started_at,
+                    "patches": PATCHES.applied(),
                 }
             ).encode()
             start_response(

@@ -126,6 +126,9 @@ def test_health_reports_the_moto_version(local_cloud):
         health = json.loads(resp.read())
     assert health["moto_version"] == MOTO_VERSION
     assert health["port"] == local_cloud.settings.local_port
+    # every patch of moto is listed: a replaced method, and an operation moto lacks
+    assert "moto.glue.models.FakeJob.start_job_run" in health["patches"]
+    assert "+moto.glue.responses.GlueResponse.batch_stop_job_run" in health["patches"]
 
 
 @pytest.mark.parametrize(

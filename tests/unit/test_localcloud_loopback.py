@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from infra_scripts.localcloud import loopback, moto_speedups
+from infra_scripts.localcloud.patching import PATCHES
 from infra_scripts.localcloud.runtime import ServerContext
 from infra_scripts.localcloud.server import build_app
 
@@ -25,8 +26,10 @@ def _closed_port() -> int:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    moto_speedups.install()
-    return build_app(ServerContext(port=_closed_port(), state_dir=tmp_path_factory.mktemp("lc")))
+    """moto's application with the speed-ups, undone after this module's tests."""
+    with PATCHES.undone_on_exit():
+        moto_speedups.install()
+        yield build_app(ServerContext(port=_closed_port(), state_dir=tmp_path_factory.mktemp("lc")))
 
 
 @pytest.fixture()

@@ -13,7 +13,13 @@ import re
 import sys
 
 from infra_scripts.exceptions import MotoVersionError
-from infra_scripts.localcloud.patching import MOTO_VERSION, installed_moto_version, require
+from infra_scripts.localcloud.patching import (
+    MOTO_VERSION,
+    PATCHES,
+    add,
+    installed_moto_version,
+    require,
+)
 from infra_scripts.localcloud.runtime import ServerContext
 
 BACKEND_NAME = "redshiftserverless"
@@ -48,10 +54,20 @@ def install(ctx: ServerContext) -> None:
 
     from . import models, responses, urls
 
-    sys.modules[MOTO_MODULE] = models  # get_backend: import moto.X, read X_backends
-    sys.modules[f"{MOTO_MODULE}.models"] = models
-    sys.modules[f"{MOTO_MODULE}.responses"] = responses
-    sys.modules[f"{MOTO_MODULE}.urls"] = urls
-    setattr(moto, BACKEND_NAME, models)
+    modules = {  # get_backend: import moto.X, read X_backends
+        MOTO_MODULE: models,
+        f"{MOTO_MODULE}.models": models,
+        f"{MOTO_MODULE}.responses": responses,
+        f"{MOTO_MODULE}.urls": urls,
+    }
+    sys.modules.update(modules)
+    PATCHES.record(
+        f"+sys.modules[{MOTO_MODULE}*]", lambda: [sys.modules.pop(n, None) for n in modules]
+    )
+    add(moto, BACKEND_NAME, models)
     if not any(name == BACKEND_NAME for name, _ in patterns):
-        patterns.insert(0, (BACKEND_NAME, URL_PATTERN))
+        entry = (BACKEND_NAME, URL_PATTERN)
+        patterns.insert(0, entry)
+        PATCHES.record(
+            "+moto.backend_index.backend_url_patterns[0]", lambda: patterns.remove(entry)
+        )
