@@ -1,8 +1,12 @@
-"""What the executors inside the local-cloud server process share: port, folders, options."""
+"""What the services inside the local-cloud server process share: port, folders, options,
+and the server's state that more than one service reads (:class:`ServerContext`)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,71 @@ def default_glue_max_running() -> int:
     return max(8, 4 * (os.cpu_count() or 1))
 
 
+class RunEndSignals:
+    """Run id → an event set when the run reaches a final state.
+
+    Glue sets it; Step Functions' ``glue:startJobRun.sync`` waits on it instead of polling.
+    At most :attr:`MAX_TRACKED` runs are remembered (the oldest are forgotten first).
+    """
+
+    MAX_TRACKED = 10_000
+
+    def __init__(self) -> None:
+        self._events: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def track(self, run_id: str) -> None:
+        """Start tracking ``run_id`` (before it can end)."""
+        with self._lock:
+            if len(self._events) >= self.MAX_TRACKED:
+                self._events.pop(next(iter(self._events)))
+            self._events.setdefault(run_id, threading.Event())
+
+    def ended(self, run_id: str) -> None:
+        """``run_id`` reached a final state."""
+        with self._lock:
+            self._events.setdefault(run_id, threading.Event()).set()
+
+    def wait(self, run_id: str, timeout: float) -> bool:
+        """Block until ``run_id`` has ended, at most ``timeout`` s; True if it has.
+
+        Runs not tracked here (not started by this server) return False at once."""
+        with self._lock:
+            event = self._events.get(run_id)
+        return event.wait(timeout) if event is not None else False
+
+
+class BackgroundLoad:
+    """Slow preparation (importing an interpreter, reading models) done on a thread once
+    :meth:`start` is called; requests that need it call :meth:`wait`, which has a deadline."""
+
+    def __init__(self, what: str, work: Callable[[], None], deadline_s: float = 60.0) -> None:
+        self.what = what
+        self.deadline_s = deadline_s
+        self._work = work
+        self._done = threading.Event()
+        self._failure: BaseException | None = None
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name=self.what, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # reported to every request that waits for it
+            logging.getLogger("localcloud").exception("%s failed", self.what)
+            self._failure = exc
+        finally:
+            self._done.set()
+
+    def wait(self) -> None:
+        """Return once the work is done; raise if it failed or the deadline passed."""
+        if not self._done.wait(self.deadline_s):
+            raise TimeoutError(f"{self.what}: not ready within {self.deadline_s}s")
+        if self._failure is not None:
+            raise RuntimeError(f"{self.what} failed: {self._failure!r}")
+
+
 @dataclass(frozen=True)
 class ServerContext:
     """Settings of one running local-cloud server, handed to every executor's ``install``."""
@@ -31,6 +100,10 @@ class ServerContext:
     # Glue scripts running at once; further runs wait in STARTING (as for capacity on AWS).
     glue_max_running: int = field(default_factory=default_glue_max_running)
     started_at: float = field(default=0.0)
+    # State shared between services lives here, not in module globals.
+    glue_run_ends: RunEndSignals = field(default_factory=RunEndSignals, compare=False)
+    # Called once the server listens (slow warm-ups that must not delay start-up).
+    after_start: list[Callable[[], None]] = field(default_factory=list, compare=False)
 
     @property
     def endpoint(self) -> str:

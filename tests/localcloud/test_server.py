@@ -16,7 +16,7 @@ import pytest
 from infra_scripts.config import Settings
 from infra_scripts.exceptions import PortInUseError
 from infra_scripts.localcloud import process
-from infra_scripts.localcloud.patching import MOTO_VERSION
+from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION
 from tests.helpers import raw_request
 
 pytestmark = pytest.mark.localcloud

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from botocore.model import ServiceModel
 from botocore.parsers import RpcV2CBORParser
 
-from infra_scripts.localcloud.wire_protocols import (
+from infra_scripts.localcloud.server.wire_protocols import (
     CBOR,
     EMULATED_SERVICES,
     declared_protocols,

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra_scripts.localcloud.athena.engine import AthenaEngine, QueryExecution
+from infra_scripts.localcloud.services.athena.engine import AthenaEngine, QueryExecution
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -8,17 +8,25 @@ import duckdb
 import pytest
 import sqlglot
 
-from infra_scripts.localcloud.athena import errors
-from infra_scripts.localcloud.athena.errors import AthenaQueryError
-from infra_scripts.localcloud.athena.glue import decode_view, encode_presto_view, trino_type_of_hive
-from infra_scripts.localcloud.athena.results import (
+from infra_scripts.localcloud.services.athena import errors
+from infra_scripts.localcloud.services.athena.errors import AthenaQueryError
+from infra_scripts.localcloud.services.athena.glue import (
+    decode_view,
+    encode_presto_view,
+    trino_type_of_hive,
+)
+from infra_scripts.localcloud.services.athena.patches import (
+    apply_configuration_updates,
+    resolve_output_location,
+)
+from infra_scripts.localcloud.services.athena.results import (
     ResultColumn,
     athena_type,
     decode_token,
     encode_token,
     metadata_protobuf,
 )
-from infra_scripts.localcloud.athena.translate import (
+from infra_scripts.localcloud.services.athena.translate import (
     apply_decimal_semantics,
     bind_parameters,
     default_decimal_precision,
@@ -27,10 +35,10 @@ from infra_scripts.localcloud.athena.translate import (
     statement_kind,
     to_duckdb,
 )
-from infra_scripts.localcloud.athena.writer import hive_escape, parse_with_clause, write_options
-from infra_scripts.localcloud.athena_executor import (
-    apply_configuration_updates,
-    resolve_output_location,
+from infra_scripts.localcloud.services.athena.writer import (
+    hive_escape,
+    parse_with_clause,
+    write_options,
 )
 
 

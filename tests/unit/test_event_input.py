@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra_scripts.localcloud.eventbridge_targets import aws_shaped, target_input
+from infra_scripts.localcloud.services.events.patches import aws_shaped, target_input
 
 EVENT = {
     "id": "17793124-05d4-b198-2fde-7ededc63b103",

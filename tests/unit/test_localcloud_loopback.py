@@ -12,10 +12,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from infra_scripts.localcloud import loopback, moto_speedups
-from infra_scripts.localcloud.patching import PATCHES
+from infra_scripts.localcloud.motolayer import speedups as moto_speedups
+from infra_scripts.localcloud.motolayer.patching import PATCHES
 from infra_scripts.localcloud.runtime import ServerContext
-from infra_scripts.localcloud.server import build_app
+from infra_scripts.localcloud.server import loopback
+from infra_scripts.localcloud.server.app import build_app
 
 
 def _closed_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from moto.s3.utils import _VersionedKeyStore
 
-from infra_scripts.localcloud import s3_fidelity
+from infra_scripts.localcloud.services.s3 import patches as s3_fidelity
 
 
 class Version(str):

@@ -7,7 +7,7 @@ import types
 import pytest
 
 from infra_scripts.exceptions import MotoVersionError
-from infra_scripts.localcloud import patching
+from infra_scripts.localcloud.motolayer import patching
 
 
 def test_replace_refuses_a_missing_attribute():

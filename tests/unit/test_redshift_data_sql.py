@@ -9,9 +9,12 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from infra_scripts.localcloud.redshift_data import commands, numeric, sqltext, translate
-from infra_scripts.localcloud.redshift_data.errors import RedshiftSqlError, from_duckdb_error
-from infra_scripts.localcloud.redshift_data.results import redshift_type, to_field
+from infra_scripts.localcloud.services.redshift_data import commands, numeric, sqltext, translate
+from infra_scripts.localcloud.services.redshift_data.errors import (
+    RedshiftSqlError,
+    from_duckdb_error,
+)
+from infra_scripts.localcloud.services.redshift_data.results import redshift_type, to_field
 
 
 def one(sql: str) -> sqltext.Statement:

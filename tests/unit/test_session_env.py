@@ -348,7 +348,7 @@ def test_the_server_and_the_notebook_kernels_get_that_environment(hostile, local
 
 def test_foreground_server_gets_that_environment(hostile, local_settings, monkeypatch):
     from infra_scripts import cli
-    from infra_scripts.localcloud import server
+    from infra_scripts.localcloud.server import app as server
 
     seen: dict[str, str] = {}
     monkeypatch.setattr(server, "main", lambda argv: seen.update(os.environ) or 0)
@@ -362,10 +362,10 @@ def test_foreground_server_gets_that_environment(hostile, local_settings, monkey
 
 
 def test_lambda_and_glue_children_see_only_the_local_cloud(hostile, tmp_path):
-    from infra_scripts.localcloud.glue_executor import GlueExecutor
-    from infra_scripts.localcloud.lambda_executor import LambdaRuntime
     from infra_scripts.localcloud.runtime import ServerContext
-    from infra_scripts.localcloud.warm_python import zygote_environment
+    from infra_scripts.localcloud.services.awslambda.patches import LambdaRuntime
+    from infra_scripts.localcloud.services.glue.patches import GlueExecutor
+    from infra_scripts.localcloud.workers.warm_python import zygote_environment
 
     ctx = ServerContext(port=PORT, state_dir=tmp_path)
     fn = SimpleNamespace(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_scripts.localcloud import warm_python_zygote as zygote
+from infra_scripts.localcloud.workers import warm_python_zygote as zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import inspect, json, os, sys
 sys.path.insert(0, sys.argv[1])
-from infra_scripts.localcloud import warm_python_zygote as zygote
+from infra_scripts.localcloud.workers import warm_python_zygote as zygote
 zygote.warm_botocore(["s3", "glue"])
 import boto3
 from botocore import loaders

@@ -1,0 +1,63 @@
+"""One handler per Athena statement kind; each returns a :class:`StatementResult`.
+
+Queries (SELECT/WITH/VALUES, CTAS, UNLOAD, INSERT, CREATE VIEW) are in :mod:`.queries`, DDL
+over the Glue Data Catalog in :mod:`.ddl`, SHOW / DESCRIBE in :mod:`.utility`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from infra_scripts.localcloud.services.athena.context import StatementContext, StatementResult
+from infra_scripts.localcloud.services.athena.ddl import (
+    run_add_partition,
+    run_create_database,
+    run_create_table,
+    run_drop_database,
+    run_drop_partition,
+    run_drop_table,
+    run_msck,
+)
+from infra_scripts.localcloud.services.athena.queries import (
+    run_create_view,
+    run_ctas,
+    run_drop_view,
+    run_insert,
+    run_select,
+    run_unload,
+)
+from infra_scripts.localcloud.services.athena.utility import (
+    run_describe,
+    run_show_columns,
+    run_show_create_table,
+    run_show_databases,
+    run_show_partitions,
+    run_show_tables,
+    run_show_views,
+)
+
+HANDLERS: dict[str, Callable[[StatementContext], StatementResult]] = {
+    "select": run_select,
+    "ctas": run_ctas,
+    "unload": run_unload,
+    "insert": run_insert,
+    "create_view": run_create_view,
+    "drop_view": run_drop_view,
+    "create_database": run_create_database,
+    "drop_database": run_drop_database,
+    "create_table": run_create_table,
+    "drop_table": run_drop_table,
+    "msck": run_msck,
+    "add_partition": run_add_partition,
+    "drop_partition": run_drop_partition,
+    "show_databases": run_show_databases,
+    "show_tables": run_show_tables,
+    "show_views": run_show_views,
+    "show_partitions": run_show_partitions,
+    "show_columns": run_show_columns,
+    "describe": run_describe,
+    "show_create_table": run_show_create_table,
+}
+
+
+__all__ = ["HANDLERS", "StatementContext", "StatementResult"]

@@ -1,0 +1,1 @@
+"""Lambda: Invoke runs the Python handler in a warm local worker process."""

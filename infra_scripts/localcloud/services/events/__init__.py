@@ -1,0 +1,1 @@
+"""EventBridge: rules deliver to state machines and Lambda functions."""

@@ -1,0 +1,1 @@
+"""Glue: Python-shell job runs forked from a warm interpreter, with real run states."""

@@ -1,0 +1,1 @@
+"""Step Functions: moto's ASL interpreter, fixed and sped up, with real service integrations."""
