@@ -33,7 +33,7 @@ def _local_start(args: argparse.Namespace, settings: Settings) -> int:
     from infra_scripts.localcloud import process
 
     if args.foreground:
-        from infra_scripts.localcloud.server import app as server
+        from infra_scripts.localcloud.server import front as server
 
         # this process becomes the server: the environment a background start would give it
         environment = process.server_environment(settings)

@@ -17,6 +17,7 @@ from infra_scripts.config import Settings
 from infra_scripts.exceptions import PortInUseError
 from infra_scripts.localcloud import process
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION
+from infra_scripts.session import make_session
 from tests.helpers import raw_request
 
 pytestmark = pytest.mark.localcloud
@@ -120,10 +121,12 @@ def test_listens_on_loopback_only(local_cloud):
     assert listening and {addr.ip for addr in listening} == {"127.0.0.1"}
 
 
-def test_health_reports_the_moto_version(local_cloud):
+def test_health_reports_the_moto_version(local_cloud, session):
+    session.client("sts").get_caller_identity()  # answered once the services are installed
     url = f"{local_cloud.endpoint}/_localcloud/health"
     with urllib.request.urlopen(url, timeout=5) as resp:
         health = json.loads(resp.read())
+    assert health["ready"] is True
     assert health["moto_version"] == MOTO_VERSION
     assert health["port"] == local_cloud.settings.local_port
     # every patch of moto is listed: a replaced method, and an operation moto lacks
@@ -163,3 +166,16 @@ def test_malformed_requests_get_aws_shaped_errors_and_the_server_keeps_serving(
     assert response_headers.get("X-Amzn-ErrorType") == code
     assert code.encode() in payload
     assert "Buckets" in session.client("s3").list_buckets()  # still serving
+
+
+def test_health_answers_at_once_and_requests_wait_for_the_install(cloud_settings):
+    """The server listens at once; the first other request waits for the install."""
+    process.start(cloud_settings)
+    url = f"http://127.0.0.1:{cloud_settings.local_port}/_localcloud/health"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        first = json.loads(resp.read())
+    identity = make_session(cloud_settings).client("sts").get_caller_identity()
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        after = json.loads(resp.read())
+    assert first["status"] == "running" and identity["Account"] == "123456789012"
+    assert after["ready"] is True and after["patches"]

@@ -348,7 +348,7 @@ def test_the_server_and_the_notebook_kernels_get_that_environment(hostile, local
 
 def test_foreground_server_gets_that_environment(hostile, local_settings, monkeypatch):
     from infra_scripts import cli
-    from infra_scripts.localcloud.server import app as server
+    from infra_scripts.localcloud.server import front as server
 
     seen: dict[str, str] = {}
     monkeypatch.setattr(server, "main", lambda argv: seen.update(os.environ) or 0)

@@ -1,24 +1,16 @@
-"""The local-cloud server process: moto's control plane plus the kit's executors.
-
-Run as ``python -m infra_scripts.localcloud.server --port P --state-dir D``; the
-operator-side :mod:`infra_scripts.localcloud.process` starts and stops it.
-"""
+"""The local cloud's application: moto's control plane with every service installed,
+behind the wire-protocol and AWS-error middlewares. :mod:`.front` serves it."""
 
 from __future__ import annotations
 
-import argparse
-import gc
 import gzip
 import importlib
 import io
 import json
 import logging
 import os
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -26,15 +18,11 @@ from botocore.model import OperationNotFoundError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from infra_scripts.localcloud.motolayer import speedups as moto_speedups
-from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION, PATCHES, check_moto_version
+from infra_scripts.localcloud.motolayer.patching import PATCHES, check_moto_version
 from infra_scripts.localcloud.runtime import (
-    HEALTH_PATH,
-    SERVICE_NAME,
     ServerContext,
-    default_glue_max_running,
 )
-from infra_scripts.localcloud.server import loopback, wire_protocols
-from infra_scripts.localcloud.server.keepalive import KeepAliveMixin
+from infra_scripts.localcloud.server import wire_protocols
 
 # The emulated services, in install order: each is ``services/<name>/patches.py`` with an
 # ``install(ctx)``.
@@ -75,35 +63,6 @@ def install_services(ctx: ServerContext) -> None:
     wire_protocols.check_moto_routes()
     for name in SERVICES:
         importlib.import_module(f"infra_scripts.localcloud.services.{name}.patches").install(ctx)
-
-
-class HealthMiddleware:
-    """Answers the kit's health probe; passes every other request to moto."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]], ctx: ServerContext) -> None:
-        self.app = app
-        self.ctx = ctx
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
-            body = json.dumps(
-                {
-                    "status": "running",
-                    "service": SERVICE_NAME,
-                    "moto_version": MOTO_VERSION,
-                    "pid": os.getpid(),
-                    "port": self.ctx.port,
-                    "state_dir": str(self.ctx.state_dir),
-                    "started_at": self.ctx.started_at,
-                    "patches": PATCHES.applied(),
-                }
-            ).encode()
-            start_response(
-                "200 OK",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return self.app(environ, start_response)
 
 
 class AwsErrorMiddleware:
@@ -238,7 +197,8 @@ def _maybe_html_error(status: str, headers: list[tuple[str, str]]) -> bool:
 
 
 def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
-    """moto's dispatcher application behind the health, wire-protocol and error middlewares."""
+    """moto's dispatcher application behind the wire-protocol and error middlewares (the
+    services must be installed first: :func:`install_services`)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     def create_app(service: Any) -> Any:
@@ -255,99 +215,4 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
         return app
 
     dispatcher = DomainDispatcherApplication(create_app)
-    return HealthMiddleware(
-        AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(dispatcher)), ctx
-    )
-
-
-def request_handler() -> type:
-    """moto's request handler with a one-line access log (method, path, status, and the
-    operation of JSON-protocol requests).
-
-    Werkzeug's own log line (client address, date, ANSI colours) cost ~4% of the server's
-    CPU in a burst of uploads; the log record's own time stamp is enough.
-    """
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-    class RequestHandler(KeepAliveMixin, MotoRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            target = (self.headers.get("X-Amz-Target") if self.headers else None) or ""
-            access_log.info("%s %s %s %s", self.command, self.path, code, target)
-
-    return RequestHandler
-
-
-GC_THRESHOLDS = (10_000, 50, 100)  # Python's defaults: (700, 10, 10)
-
-
-def _tune_gc() -> None:
-    """Collect cyclic garbage less often, and never re-scan what start-up loaded.
-
-    A burst of uploads allocates millions of short-lived objects; with Python's default
-    thresholds the collector ran ~1000 times (~3 s, 12-15% of the server's CPU) mostly
-    re-scanning moto's and botocore's ~300k start-up objects. Those are frozen here
-    (``gc.freeze``) and collections start at 10k new objects: ~70 collections, ~1 s.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
-def serve(ctx: ServerContext) -> None:
-    """Install the executors and serve on 127.0.0.1 until terminated."""
-    from werkzeug.serving import make_server
-
-    install_services(ctx)
-    app = build_app(ctx)
-    loopback.serve_in_process(app)
-    _tune_gc()
-    server = make_server(
-        "127.0.0.1", ctx.port, app, threaded=True, request_handler=request_handler()
-    )
-    log.info(
-        "local cloud (moto %s) listening on %s, pid %s", MOTO_VERSION, ctx.endpoint, os.getpid()
-    )
-    for hook in ctx.after_start:
-        hook()
-    server.serve_forever()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the local cloud in the foreground.")
-    parser.add_argument("--port", type=int, default=4566)
-    parser.add_argument("--state-dir", type=Path, default=Path(".localcloud"))
-    parser.add_argument(
-        "--glue-minute-seconds",
-        type=float,
-        default=60.0,
-        help="seconds that count as one minute of a Glue job Timeout (tests shrink it)",
-    )
-    parser.add_argument(
-        "--glue-max-running",
-        type=int,
-        default=default_glue_max_running(),
-        help="Glue scripts running at once; further runs wait in STARTING (default: %(default)s)",
-    )
-    args = parser.parse_args(argv)
-    if args.glue_max_running < 1:
-        parser.error("--glue-max-running must be at least 1")
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    state_dir = args.state_dir.resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    ctx = ServerContext(
-        port=args.port,
-        state_dir=state_dir,
-        glue_minute_seconds=args.glue_minute_seconds,
-        glue_max_running=args.glue_max_running,
-        started_at=time.time(),
-    )
-    serve(ctx)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(dispatcher))

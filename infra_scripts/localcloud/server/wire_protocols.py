@@ -34,7 +34,6 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from infra_scripts.localcloud.motolayer.patching import require
-from infra_scripts.localcloud.runtime import BackgroundLoad
 
 log = logging.getLogger("localcloud")
 
@@ -352,25 +351,18 @@ def build_wires(
 class WireProtocolMiddleware:
     """Re-encodes requests in a protocol moto does not route, and moto's answers back.
 
-    Reading the service models takes ~0.3 s, so a thread does it while the server starts;
-    a signed request that arrives first waits for it (with a deadline).
+    Reading the service models takes ~0.3 s: it is part of the server's background install
+    (:mod:`.front`), before any signed request is served.
     """
 
     def __init__(self, app: WsgiApp, services: Iterable[str] = EMULATED_SERVICES) -> None:
         self.app = app
-        self.wires: dict[str, ServiceWire] = {}
-        self.protocols: dict[str, str] = {}
-        self._models = BackgroundLoad("reading the service models", lambda: self._load(services))
-        self._models.start()
-
-    def _load(self, services: Iterable[str]) -> None:
         self.wires, self.protocols = build_wires(services)
 
     def _wire(self, environ: dict[str, Any]) -> ServiceWire | None:
         match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if not match:
             return None
-        self._models.wait()
         environ[PROTOCOL_ENVIRON_KEY] = self.protocols.get(match[1])
         return self.wires.get(match[1])
 
