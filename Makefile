@@ -85,7 +85,7 @@ test-latest: $(UV_STAMP) ## drift canary: local-cloud + notebook tests on the ne
 lint: setup ## ruff lint and format check, deptry, and uv.lock / requirements.lock up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/deptry .
+	$(BIN)/deptry --no-ansi .
 	@echo "uv lock --check; requirements.lock is uv.lock's export"
 	@$(UV) lock --check --quiet --python "$(PY_EXE)" || \
 		{ echo "uv.lock is behind pyproject.toml: run make lock (LOCK_ARGS= moves only what changed)"; exit 1; }
@@ -114,8 +114,8 @@ local-status: setup ## is the local cloud running? (health, port, moto version)
 bench: setup ## every benchmark (bench/run_all.py), then the summary table of figures vs targets
 	$(BIN)/python bench/run_all.py
 
-test-all: lint ## lint, then every test including those marked slow
-	$(BIN)/python -m pytest -m 'not aws' $(PYTEST_ARGS)
+test-all: lint ## lint, then pytest (unit, local cloud, notebook runner): make test without nbval
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 deploy: setup ## deploy the pipeline (local cloud by default; RETAIL_KIT_TARGET=aws for AWS)
 	$(BIN)/retailkit deploy

@@ -1,4 +1,8 @@
-"""Shared fixtures: one local cloud per test session, on a free port, in a temp state dir."""
+"""Shared fixtures: one local cloud per test session, on a free port, in a temp state dir.
+
+Also the checks on collection (the ``localcloud`` mark) and the original bookstore files
+some tests read from ../shared/seed-samples/.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,70 @@ from infra_scripts.localcloud import LocalCloud
 
 # Glue Timeout is in minutes; the test cloud counts a "minute" as this many seconds.
 TEST_GLUE_MINUTE_SECONDS = 2
+
+# The original bookstore files (/work/shared/seed-samples/README.md): read where they are,
+# never copied into the project; the tests that need them skip when the folder is missing.
+PROJECT = Path(__file__).resolve().parents[1]
+SEED_SAMPLES = PROJECT.parent / "shared" / "seed-samples"
+SEED_SAMPLES_MISSING = "../shared/seed-samples/ is missing"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run a test that uses the shared local cloud without the ``localcloud`` mark;
+    skip the tests that read the original bookstore files when they are missing.
+
+    The mark keeps the shell's ``AWS_*`` settings (see below) and lets ``-m`` select the
+    tier; a test reaches the cloud through ``local_cloud``, directly or through ``session``
+    or ``outbox_dir``. Files under tests/localcloud/ need it too (some start a cloud of
+    their own with ``LocalCloud(...)``).
+    """
+    localcloud_dir = Path(__file__).parent / "localcloud"
+    unmarked = [
+        item.nodeid
+        for item in items
+        if (
+            "local_cloud" in getattr(item, "fixturenames", ())
+            or localcloud_dir in item.path.parents
+        )
+        and item.get_closest_marker("localcloud") is None
+    ]
+    if not SEED_SAMPLES.is_dir():  # skipped where the test is, before any set-up
+        for item in items:
+            if "seed_samples" in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.skip(reason=SEED_SAMPLES_MISSING))
+    if unmarked:
+        listed = "\n  ".join(unmarked)
+        raise pytest.UsageError(
+            "these tests use the local cloud but are not marked localcloud "
+            f"(add pytestmark = pytest.mark.localcloud):\n  {listed}"
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """In CI, say loudly how many tests did not run because ../shared/seed-samples/ is missing."""
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and SEED_SAMPLES_MISSING in str(report.longrepr[2])
+    ]
+    if skipped:
+        tests = "1 test" if len(skipped) == 1 else f"{len(skipped)} tests"
+        terminalreporter.write_sep(
+            "!",
+            f"{tests} did not run: {SEED_SAMPLES_MISSING} (looked for {SEED_SAMPLES})",
+            yellow=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def seed_samples() -> Path:
+    """The folder of the original bookstore files; the test is skipped when it is missing."""
+    if not SEED_SAMPLES.is_dir():
+        pytest.skip(SEED_SAMPLES_MISSING)
+    return SEED_SAMPLES
 
 
 @pytest.fixture(autouse=True)

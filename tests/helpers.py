@@ -1,4 +1,4 @@
-"""Small helpers shared by the local-cloud tests (no assertions in here)."""
+"""Small helpers shared by the tests and benchmarks (no assertions in here)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ import boto3
 T = TypeVar("T")
 
 
-def unique(prefix: str) -> str:
-    """A resource name no other test uses (the local cloud is shared by the session)."""
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+def unique(prefix: str, sep: str = "-") -> str:
+    """A resource name no other test uses (the local cloud is shared by the session).
+
+    ``sep="_"`` for SQL identifiers (databases, tables, views), which cannot hold a dash.
+    """
+    return f"{prefix}{sep}{uuid.uuid4().hex[:10]}"
 
 
 def zip_code(files: dict[str, str]) -> bytes:

@@ -13,7 +13,6 @@ import io
 import json
 import math
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +25,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.helpers import unique
 
 pytestmark = pytest.mark.localcloud
 
@@ -150,10 +151,6 @@ def assert_rows(
                 assert g == w, (got_row, want_row)
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
 def download_prefix(s3: Any, bucket: str, prefix: str, target: Path) -> list[Path]:
     """Copy every object under ``prefix`` to ``target`` with boto3 (the independent path)."""
     paths = []
@@ -257,8 +254,8 @@ class Bookstore:
 
 @pytest.fixture(scope="module")
 def store(session: boto3.Session, tmp_path_factory: pytest.TempPathFactory) -> Bookstore:
-    bucket = unique("athena-books-")
-    database = unique("athena_books_")
+    bucket = unique("athena-books")
+    database = unique("athena_books", sep="_")
     s3 = session.client("s3")
     s3.create_bucket(Bucket=bucket)
     wr.catalog.create_database(database, boto3_session=session)
@@ -753,7 +750,7 @@ def test_show_and_describe(store: Bookstore) -> None:
 
 
 def test_database_and_table_ddl(store: Bookstore) -> None:
-    scratch = unique("athena_scratch_")
+    scratch = unique("athena_scratch", sep="_")
     glue = store.session.client("glue")
     store.athena.run(f"CREATE DATABASE {scratch} COMMENT 'scratch space'")
     assert glue.get_database(Name=scratch)["Database"]["Description"] == "scratch space"
@@ -834,7 +831,7 @@ def test_parquet_files_with_different_schemas_are_read_by_column_name(store: Boo
     older file reads NULL for the new column, as Athena reads Parquet by name."""
     import pyarrow as pa
 
-    table = unique("evolving_")
+    table = unique("evolving", sep="_")
     _put_parquet(
         store,
         f"{table}/part-0.parquet",
@@ -857,7 +854,7 @@ def test_parquet_columns_after_a_nested_column_are_found(store: Bookstore) -> No
     """Files of one schema with a struct column: the columns after it are still present."""
     import pyarrow as pa
 
-    table = unique("nested_")
+    table = unique("nested", sep="_")
     for i in range(2):
         _put_parquet(
             store,
@@ -885,7 +882,7 @@ def test_a_rewritten_parquet_object_is_read_with_its_new_schema(store: Bookstore
     it (what the engine remembers about a file is kept per object version)."""
     import pyarrow as pa
 
-    table = unique("rewritten_")
+    table = unique("rewritten", sep="_")
     key = f"{table}/part-0.parquet"
     _put_parquet(store, key, pa.table({"id": [1], "name": ["before"]}))
     store.athena.run(

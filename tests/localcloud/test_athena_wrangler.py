@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 import warnings
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.helpers import unique
 from tests.localcloud.test_athena import (
     Athena,
     download_prefix,
@@ -31,10 +31,6 @@ from tests.localcloud.test_athena import (
 )
 
 pytestmark = pytest.mark.localcloud
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
 class Shop:
@@ -56,7 +52,7 @@ class Shop:
 
 @pytest.fixture(scope="module")
 def shop(session: boto3.Session, tmp_path_factory: pytest.TempPathFactory) -> Shop:
-    bucket, database = unique("athena-wr-"), unique("athena_wr_")
+    bucket, database = unique("athena-wr"), unique("athena_wr", sep="_")
     s3 = session.client("s3")
     s3.create_bucket(Bucket=bucket)
     wr.catalog.create_database(database, boto3_session=session)
@@ -99,7 +95,7 @@ def _normalise(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 )
 def test_read_sql_query_approaches(shop: Shop, approach: dict[str, bool]) -> None:
     extra = (
-        {"s3_output": f"s3://{shop.bucket}/unload-{uuid.uuid4().hex[:6]}/"}
+        {"s3_output": f"s3://{shop.bucket}/{unique('unload')}/"}
         if approach.get("unload_approach")
         else {"s3_output": shop.results}
     )
@@ -208,7 +204,7 @@ def test_bytes_scanned_cutoff_fails_the_query(shop: Shop) -> None:
         f"LOCATION 's3://{shop.bucket}/noise/'"
     )
     shop.athena.run("MSCK REPAIR TABLE noise")
-    name = unique("cutoff-")
+    name = unique("cutoff")
     shop.athena.client.create_work_group(
         Name=name,
         Configuration={
@@ -227,7 +223,7 @@ def test_bytes_scanned_cutoff_fails_the_query(shop: Shop) -> None:
 
 
 def test_enforced_result_location_overrides_the_client(shop: Shop) -> None:
-    name = unique("enforced-")
+    name = unique("enforced")
     enforced = f"s3://{shop.bucket}/enforced/"
     shop.athena.client.create_work_group(
         Name=name,
@@ -268,7 +264,7 @@ def test_named_queries(shop: Shop) -> None:
 
 def test_update_work_group_changes_where_results_go(shop: Shop) -> None:
     client = shop.athena.client
-    name = unique("updated-")
+    name = unique("updated")
     client.create_work_group(
         Name=name,
         Configuration={
@@ -293,7 +289,7 @@ def test_update_work_group_changes_where_results_go(shop: Shop) -> None:
         f"s3://{shop.bucket}/after/"
     )
     with pytest.raises(client.exceptions.InvalidRequestException):
-        client.update_work_group(WorkGroup=unique("missing-"), Description="x")
+        client.update_work_group(WorkGroup=unique("missing"), Description="x")
 
 
 def test_stop_query_execution_cancels_a_running_query(shop: Shop) -> None:

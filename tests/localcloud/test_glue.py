@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-import uuid
 import zipfile
 from typing import Any
 
@@ -13,7 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import zip_code
+from tests.helpers import unique, zip_code
 
 pytestmark = pytest.mark.localcloud
 
@@ -33,10 +32,6 @@ boto3.client("s3").put_object(
 )
 print("report written")
 """
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +153,7 @@ def test_a_lambda_function_sees_only_the_local_cloud(kit_session, local_cloud, b
 
 def test_a_glue_job_sees_only_the_local_cloud(kit_session, local_cloud, bucket):
     s3, glue = kit_session.client("s3"), kit_session.client("glue")
-    job = f"hostile-job-{uuid.uuid4().hex[:8]}"
+    job = unique("hostile-job")
     s3.put_object(Bucket=bucket, Key=f"scripts/{job}.py", Body=GLUE.encode())
     glue.create_job(
         Name=job,

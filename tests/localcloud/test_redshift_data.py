@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import random
 import time
-import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,14 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.helpers import unique
+
 pytestmark = pytest.mark.localcloud
 
 ROLE = "arn:aws:iam::123456789012:role/redshift-spectrum"
 GENRES = ["Fiction", "Mystery", "Science", "History", "Poetry"]
 FINAL = ("FINISHED", "FAILED", "ABORTED")
 ROWS = 2500
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 class Redshift:
@@ -148,10 +145,10 @@ def duck(sql: str, **tables: str) -> list[tuple[Any, ...]]:
 def warehouse(session: boto3.Session, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A workgroup with the sales data in S3 (Parquet, CSV, a partitioned Glue table)."""
     serverless = session.client("redshift-serverless")
-    namespace, workgroup = unique("ns").replace("_", "-"), unique("wg").replace("_", "-")
+    namespace, workgroup = unique("ns"), unique("wg")
     serverless.create_namespace(namespaceName=namespace, dbName="dev", iamRoles=[ROLE])
     serverless.create_workgroup(workgroupName=workgroup, namespaceName=namespace)
-    bucket = unique("rs-data").replace("_", "-")
+    bucket = unique("rs-data")
     session.client("s3").create_bucket(Bucket=bucket)
     frame = sales_frame()
     dtype = {"price": "decimal(10,2)", "sale_id": "bigint", "store_id": "int", "quantity": "int"}
@@ -159,7 +156,7 @@ def warehouse(session: boto3.Session, tmp_path_factory: pytest.TempPathFactory) 
         frame, f"s3://{bucket}/parquet/", dataset=True, dtype=dtype, boto3_session=session
     )
     wr.s3.to_csv(frame, f"s3://{bucket}/csv/sales.csv", index=False, boto3_session=session)
-    glue_db = unique("retail")
+    glue_db = unique("retail", sep="_")
     wr.catalog.create_database(glue_db, boto3_session=session)
     wr.s3.to_parquet(
         frame,
@@ -240,7 +237,7 @@ def test_copy_parquet_loads_every_row(rs: Redshift, warehouse: dict[str, Any]):
 
 
 def test_copy_csv_with_ignoreheader(rs: Redshift, warehouse: dict[str, Any]):
-    table = unique("sales_csv")
+    table = unique("sales_csv", sep="_")
     rs.run(f"CREATE TABLE {table} (LIKE sales)")
     copied = rs.run(
         f"COPY {table} FROM 's3://{warehouse['bucket']}/csv/' IAM_ROLE '{ROLE}' "
@@ -508,7 +505,7 @@ def test_copy_json_auto_matches_keys_to_columns(
     ]
     s3 = warehouse["session"].client("s3")
     s3.put_object(Bucket=bucket, Key=f"{prefix}part-0.json", Body="\n".join(lines).encode())
-    table = unique("json_sales")
+    table = unique("json_sales", sep="_")
     rs.run(
         f"CREATE TABLE {table} (sale_id BIGINT, title VARCHAR(20), genre VARCHAR(20), quantity INT)"
     )
@@ -535,7 +532,7 @@ def test_views_over_spectrum_see_new_partitions(
     rs: Redshift, warehouse: dict[str, Any], tmp_path: Path
 ):
     session, bucket, glue_db = warehouse["session"], warehouse["bucket"], warehouse["glue_db"]
-    table = unique("returns")
+    table = unique("returns", sep="_")
     path = f"s3://{bucket}/spectrum/{table}/"
 
     def write(frame: pd.DataFrame) -> None:
@@ -551,7 +548,7 @@ def test_views_over_spectrum_see_new_partitions(
         )
 
     write(pd.DataFrame({"sale_id": [1, 2], "reason": ["damaged", "late"]}))
-    view = unique("v_returns")
+    view = unique("v_returns", sep="_")
     rs.run(
         f"CREATE VIEW {view} AS SELECT reason, COUNT(*) AS n FROM spectrum.{table} "
         "GROUP BY reason WITH NO SCHEMA BINDING"

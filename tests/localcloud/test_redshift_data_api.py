@@ -15,8 +15,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import role_arn, wait_until
-from tests.localcloud.test_redshift_data import FINAL, ROLE, Redshift, unique
+from tests.helpers import role_arn, unique, wait_until
+from tests.localcloud.test_redshift_data import FINAL, ROLE, Redshift
 
 pytestmark = pytest.mark.localcloud
 
@@ -29,7 +29,7 @@ SLOW_SQL = (
 
 def _workgroup(session: boto3.Session, **config: str) -> str:
     serverless = session.client("redshift-serverless")
-    namespace, workgroup = unique("ns").replace("_", "-"), unique("wg").replace("_", "-")
+    namespace, workgroup = unique("ns"), unique("wg")
     serverless.create_namespace(namespaceName=namespace, dbName="warehouse")
     serverless.create_workgroup(
         workgroupName=workgroup,
@@ -88,7 +88,7 @@ def test_default_database_is_the_namespaces(rs: Redshift):
 
 
 def test_batch_runs_in_order_in_one_transaction(rs: Redshift):
-    table = unique("batch")
+    table = unique("batch", sep="_")
     batch = rs.client.batch_execute_statement(
         WorkgroupName=rs.workgroup,
         Database="warehouse",
@@ -111,7 +111,7 @@ def test_batch_runs_in_order_in_one_transaction(rs: Redshift):
         rs.client.get_statement_result(Id=f"{batch['Id']}:1")
     assert error_code(excinfo) == "ResourceNotFoundException"
 
-    failing = unique("rolled_back")
+    failing = unique("rolled_back", sep="_")
     bad = rs.client.batch_execute_statement(
         WorkgroupName=rs.workgroup,
         Database="warehouse",
@@ -152,7 +152,7 @@ def test_statement_timeout_is_the_workgroups(session: boto3.Session):
 
 
 def test_list_statements_filters_and_pages(rs: Redshift):
-    name = unique("report")
+    name = unique("report", sep="_")
     ids = [rs.submit(f"SELECT {i} AS i", StatementName=name) for i in range(3)]
     for statement_id in ids:
         rs.wait(statement_id)
@@ -171,7 +171,7 @@ def test_catalog_operations(rs: Redshift, session: boto3.Session):
     rs.run("CREATE SCHEMA IF NOT EXISTS mart")
     rs.run("CREATE TABLE IF NOT EXISTS mart.daily (day DATE NOT NULL, revenue DECIMAL(12,2))")
     rs.run("CREATE OR REPLACE VIEW mart.v_daily AS SELECT day FROM mart.daily")
-    glue_db = unique("catalog")
+    glue_db = unique("catalog", sep="_")
     glue = session.client("glue")
     glue.create_database(DatabaseInput={"Name": glue_db})
     glue.create_table(
@@ -222,7 +222,7 @@ def test_catalog_operations(rs: Redshift, session: boto3.Session):
 
 
 def test_create_database_then_use_it(rs: Redshift):
-    name = unique("analytics")
+    name = unique("analytics", sep="_")
     rs.run(f"CREATE DATABASE {name}")
     assert name in rs.client.list_databases(WorkgroupName=rs.workgroup)["Databases"]
     statement = rs.client.execute_statement(
@@ -267,7 +267,7 @@ def test_request_errors_are_aws_shaped(rs: Redshift):
 
 
 def test_provisioned_cluster_by_identifier(session: boto3.Session):
-    cluster = unique("cluster").replace("_", "-")
+    cluster = unique("cluster")
     session.client("redshift").create_cluster(
         ClusterIdentifier=cluster,
         NodeType="ra3.xlplus",
@@ -286,7 +286,7 @@ def test_provisioned_cluster_by_identifier(session: boto3.Session):
 
 
 def test_step_functions_aws_sdk_redshiftdata(rs: Redshift, session: boto3.Session):
-    table = unique("from_sfn")
+    table = unique("from_sfn", sep="_")
     definition = {
         "StartAt": "Create",
         "States": {
@@ -324,7 +324,7 @@ def test_with_event_notifies_eventbridge(rs: Redshift, session: boto3.Session):
         "Attributes"
     ]["QueueArn"]
     rule = unique("rs-rule")
-    name = unique("evented")
+    name = unique("evented", sep="_")
     events.put_rule(
         Name=rule,
         EventPattern=json.dumps(

@@ -10,7 +10,6 @@ import contextlib
 import json
 import re
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,15 +19,14 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from infra_scripts.localcloud import LocalCloud
+from tests.helpers import unique
+
+pytestmark = pytest.mark.localcloud
 
 PASSWORD = "Sup3rSecretPassw0rd"  # must never appear in any response
 ROLE_A = "arn:aws:iam::123456789012:role/redshift-a"
 ROLE_B = "arn:aws:iam::123456789012:role/redshift-b"
 ARN = r"arn:aws:redshift-serverless:us-east-1:\d{{12}}:{}/[0-9a-f-]{{36}}"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture

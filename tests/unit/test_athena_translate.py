@@ -22,8 +22,6 @@ from infra_scripts.localcloud.services.athena.patches import (
 from infra_scripts.localcloud.services.athena.results import (
     ResultColumn,
     athena_type,
-    decode_token,
-    encode_token,
     metadata_protobuf,
 )
 from infra_scripts.localcloud.services.athena.translate import (
@@ -40,6 +38,7 @@ from infra_scripts.localcloud.services.athena.writer import (
     parse_with_clause,
     write_options,
 )
+from infra_scripts.localcloud.sqlengine.paging import decode_page_token, encode_page_token
 
 
 @pytest.mark.parametrize(
@@ -161,10 +160,10 @@ def test_metadata_is_athena_protobuf() -> None:
 
 
 def test_next_token_round_trip() -> None:
-    token = encode_token("exec-1", 1000)
-    assert decode_token("exec-1", token) == 1000
-    assert decode_token("exec-2", token) is None
-    assert decode_token("exec-1", "not a token") is None
+    token = encode_page_token(1000, scope="exec-1")
+    assert decode_page_token(token, scope="exec-1") == 1000
+    assert decode_page_token(token, scope="exec-2") is None
+    assert decode_page_token("not a token", scope="exec-1") is None
 
 
 def test_athena_type_names() -> None:

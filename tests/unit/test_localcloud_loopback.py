@@ -6,7 +6,6 @@ No server runs here: a client whose endpoint is a closed port can only be answer
 from __future__ import annotations
 
 import socket
-import uuid
 
 import boto3
 import pytest
@@ -17,6 +16,7 @@ from infra_scripts.localcloud.motolayer.patching import PATCHES
 from infra_scripts.localcloud.runtime import ServerContext
 from infra_scripts.localcloud.server import loopback
 from infra_scripts.localcloud.server.app import build_app
+from tests.helpers import unique
 
 
 def _closed_port() -> int:
@@ -50,7 +50,7 @@ def in_process(app):
 def test_an_attached_client_is_served_without_a_socket(session, in_process):
     s3 = session.client("s3", endpoint_url=f"http://localhost:{_closed_port()}")
     loopback.attach(s3)
-    bucket = f"loopback-{uuid.uuid4().hex[:12]}"
+    bucket = unique("loopback")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="a/b c.txt", Body=b"hello", Metadata={"my_key": "v"})
     got = s3.get_object(Bucket=bucket, Key="a/b c.txt")
@@ -66,7 +66,7 @@ def test_an_attached_client_is_served_without_a_socket(session, in_process):
 def test_json_protocol_calls_and_their_errors(session, in_process):
     glue = session.client("glue", endpoint_url=f"http://localhost:{_closed_port()}")
     loopback.attach(glue)
-    name = f"db_{uuid.uuid4().hex[:8]}"
+    name = unique("db", sep="_")
     glue.create_database(DatabaseInput={"Name": name})
     assert glue.get_database(Name=name)["Database"]["Name"] == name
     with pytest.raises(glue.exceptions.EntityNotFoundException):

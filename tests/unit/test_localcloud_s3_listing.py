@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from moto.s3.utils import _VersionedKeyStore
 
+from infra_scripts.localcloud.motolayer.patching import PATCHES
 from infra_scripts.localcloud.services.s3 import patches as s3_fidelity
 
 
@@ -14,8 +18,15 @@ class Version(str):
         pass
 
 
+@pytest.fixture(autouse=True)
+def _snapshot_listings() -> Iterator[None]:
+    """The fix on moto's key store, undone after each test (moto is shared by the process)."""
+    with PATCHES.undone_on_exit():
+        s3_fidelity._snapshot_listings()
+        yield
+
+
 def _store(names: str) -> _VersionedKeyStore:
-    s3_fidelity._snapshot_listings()
     store = _VersionedKeyStore()
     for name in names:
         store[name] = Version(f"{name}-v1")

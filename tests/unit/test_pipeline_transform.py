@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "sample_data" / "bad"
 MANIFEST = json.loads((BAD / "manifest.json").read_text(encoding="utf-8"))
 ACCEPTED = [e for e in MANIFEST if e["expected"]["outcome"] == "accepted"]
-ORIGINALS = ROOT.parent / "shared" / "seed-samples"
 HEADER = "title,price,age_group,genre,book_id,transaction_id\n"
 
 
@@ -168,7 +167,6 @@ def test_fast_path_agrees_with_the_record_path(tmp_path, seed):
     assert rejects_of(fast) == rejects_of(exact)
 
 
-@pytest.mark.skipif(not ORIGINALS.is_dir(), reason="../shared/seed-samples/ is not here")
 @pytest.mark.parametrize(
     "name",
     [
@@ -176,8 +174,8 @@ def test_fast_path_agrees_with_the_record_path(tmp_path, seed):
         for i, ext in enumerate(["csv"] * 2 + ["json"] * 2 + ["xlsx"] * 2, 1)
     ],
 )
-def test_original_bookstore_files_transform(name, tmp_path):
-    result = run(ORIGINALS / name, tmp_path)
+def test_original_bookstore_files_transform(name, tmp_path, seed_samples):
+    result = run(seed_samples / name, tmp_path)
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (100, 100, 0)
     assert len(rows_of(result)) == 100
 

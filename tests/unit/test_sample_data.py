@@ -30,14 +30,6 @@ from infra_scripts.sampledata.seed_files import write_seed_files
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
-ORIGINALS = next(
-    (
-        p
-        for p in (Path("/work/shared/seed-samples"), REPO.parent / "shared" / "seed-samples")
-        if p.is_dir()
-    ),
-    None,
-)
 SEED_HEADER = ["title", "price", "age_group", "genre", "book_id", "transaction_id"]
 EXTENDED_HEADER = [*SEED_HEADER, "sold_at", "store_id", "quantity", "payment_method"]
 GENRES = {
@@ -313,18 +305,16 @@ def test_committed_seed_and_extended_files_regenerate_identically(tmp_path: Path
         assert same_content(path, committed), committed
 
 
-@pytest.mark.skipif(ORIGINALS is None, reason="../shared/seed-samples not available")
-def test_matches_the_original_files_format() -> None:
-    assert ORIGINALS is not None
+def test_matches_the_original_files_format(seed_samples: Path) -> None:
     ours = (SAMPLE / "seed" / SEED_FILES[0]).read_bytes().split(b"\n", 1)[0]
-    for original in sorted(ORIGINALS.glob("*.csv")):
+    for original in sorted(seed_samples.glob("*.csv")):
         assert original.read_bytes().split(b"\n", 1)[0] == ours
         for row in read_rows(original)[1:]:
             check_seed_row(row)  # our price-format expectation holds for the originals too
-    for original in sorted(ORIGINALS.glob("*.json")):
+    for original in sorted(seed_samples.glob("*.json")):
         raw = original.read_bytes()
         assert json.dumps(json.loads(raw), indent=2).encode() == raw
-    for original in sorted(ORIGINALS.glob("*.xlsx")):
+    for original in sorted(seed_samples.glob("*.xlsx")):
         theirs = openpyxl.load_workbook(original).worksheets[0]
         mine = openpyxl.load_workbook(SAMPLE / "seed" / SEED_FILES[4]).worksheets[0]
         assert theirs.title == mine.title

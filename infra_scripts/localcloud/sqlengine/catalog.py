@@ -9,11 +9,12 @@ partitions from filters; other layouts become a UNION ALL with literal partition
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra_scripts.localcloud.sqlengine.hivetypes import HiveType, HiveTypeError, parse_hive_type
+from infra_scripts.localcloud.sqlengine.quoting import file_list, quote_identifier, quote_literal
 from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, parse_s3_uri
 
 _SCALAR_TYPES = {
@@ -33,6 +34,7 @@ _SCALAR_TYPES = {
     "timestamp": "TIMESTAMP",
     "binary": "BLOB",
 }
+_HIVE_DECIMAL_DEFAULT = (10, 0)  # Hive's decimal is decimal(10,0), decimal(p) is decimal(p,0)
 
 
 class CatalogError(Exception):
@@ -60,36 +62,32 @@ class CatalogTable:
 
 def duck_type(glue_type: str) -> str:
     """The DuckDB type of a Glue/Hive type (``decimal(10,2)``, ``array<string>``, …)."""
-    text = glue_type.strip().lower()
-    if text.startswith("decimal"):
-        match = re.match(r"decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)", text)
-        return f"DECIMAL({match.group(1)},{match.group(2)})" if match else "DECIMAL(10,0)"
-    if text.startswith(("varchar", "char")):
+    try:
+        hive = parse_hive_type(glue_type)
+    except HiveTypeError as exc:
+        raise CatalogError(f"unsupported column type {glue_type!r} ({exc})") from exc
+    return _duck_type(hive, glue_type)
+
+
+def _duck_type(hive: HiveType, glue_type: str) -> str:
+    if hive.name == "decimal" and len(hive.params) <= 2:
+        precision, scale = (*hive.params, *_HIVE_DECIMAL_DEFAULT[len(hive.params) :])
+        return f"DECIMAL({precision},{scale})"
+    if hive.name in ("varchar", "char") and len(hive.params) <= 1:
         return "VARCHAR"
-    if text.startswith("array<"):
-        return duck_type(text[6:-1]) + "[]"
-    if text.startswith("map<"):
-        key, value = _split_top(text[4:-1])
-        return f"MAP({duck_type(key)}, {duck_type(value)})"
-    if text.startswith("struct<"):
-        fields = [f.split(":", 1) for f in _split_top(text[7:-1])]
-        return "STRUCT(" + ", ".join(f'"{n.strip()}" {duck_type(t)}' for n, t in fields) + ")"
-    if text in _SCALAR_TYPES:
-        return _SCALAR_TYPES[text]
+    if hive.name == "array":
+        return _duck_type(hive.args[0], glue_type) + "[]"
+    if hive.name == "map":
+        key, value = (_duck_type(arg, glue_type) for arg in hive.args)
+        return f"MAP({key}, {value})"
+    if hive.name == "struct":
+        fields = [
+            f"{quote_identifier(n)} {_duck_type(t, glue_type)}" for n, t in hive.struct_fields
+        ]
+        return "STRUCT(" + ", ".join(fields) + ")"
+    if hive.name in _SCALAR_TYPES and not hive.params and not hive.args:
+        return _SCALAR_TYPES[hive.name]
     raise CatalogError(f"unsupported column type {glue_type!r}")
-
-
-def _split_top(text: str) -> list[str]:
-    """Split on commas that are not nested inside <…>."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        depth += char == "<"
-        depth -= char == ">"
-        if char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
 
 
 def _format_of(table: dict[str, Any]) -> str:
@@ -112,12 +110,33 @@ def _format_of(table: dict[str, Any]) -> str:
     )
 
 
+def glue_backend(account_id: str, region: str) -> Any:
+    """moto's Glue backend of an account and region: the local cloud's Data Catalog there."""
+    from moto.glue.models import glue_backends
+
+    return glue_backends[account_id][region]
+
+
+def glue_database_exists(account_id: str, region: str, database: str) -> bool:
+    return database in glue_backend(account_id, region).databases
+
+
+def glue_table_names(account_id: str, region: str, database: str) -> list[str]:
+    """The names of a Glue database's tables and views, sorted; CatalogError if it is gone."""
+    from moto.glue.exceptions import EntityNotFoundException
+
+    try:
+        found = glue_backend(account_id, region).get_database(database)
+    except EntityNotFoundException as exc:
+        raise CatalogError(str(exc)) from exc
+    return sorted(list(found.tables))  # list(): request threads may add tables meanwhile
+
+
 def load_table(account_id: str, region: str, database: str, name: str) -> CatalogTable:
     """Read a table (and its partitions) from the local cloud's Glue Data Catalog."""
     from moto.glue.exceptions import EntityNotFoundException
-    from moto.glue.models import glue_backends
 
-    backend = glue_backends[account_id][region]
+    backend = glue_backend(account_id, region)
     try:
         fake = backend.get_table(database, name)
     except EntityNotFoundException as exc:
@@ -146,32 +165,20 @@ def load_table(account_id: str, region: str, database: str, name: str) -> Catalo
     )
 
 
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _file_list(paths: list[Path]) -> str:
-    return "[" + ", ".join(_quote_literal(str(p)) for p in paths) + "]"
-
-
 def _reader(table: CatalogTable, paths: list[Path], hive: bool, union: bool = True) -> str:
-    files = _file_list(paths)
+    files = file_list(paths)
     if table.format == "parquet":
         options = f", union_by_name = {'true' if union else 'false'}"
         if hive:
             types = ", ".join(
-                f"{_quote_literal(n)}: {duck_type(t)!r}" for n, t in table.partition_keys
+                f"{quote_literal(n)}: {duck_type(t)!r}" for n, t in table.partition_keys
             )
             options += f", hive_partitioning = true, hive_types = {{{types}}}"
         return f"read_parquet({files}{options})"
-    as_text = ", ".join(f"{_quote_literal(n)}: 'VARCHAR'" for n, _ in table.columns)
+    as_text = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n, _ in table.columns)
     if table.format == "csv":
         return (
-            f"read_csv({files}, delim = {_quote_literal(table.delimiter)}, "
+            f"read_csv({files}, delim = {quote_literal(table.delimiter)}, "
             f"header = {'true' if table.skip_header else 'false'}, quote = '\"', "
             f"columns = {{{as_text}}}, auto_detect = false, "
             # Hive's LazySimpleSerDe: extra fields are ignored, missing ones are NULL
@@ -193,20 +200,22 @@ def _projection(table: CatalogTable, present: set[str] | None, literal: list[str
     for name, glue_type in table.columns:
         target = duck_type(glue_type)
         if present is not None and name.lower() not in present:
-            cols.append(f"CAST(NULL AS {target}) AS {_quote_ident(name)}")
+            cols.append(f"CAST(NULL AS {target}) AS {quote_identifier(name)}")
         elif typed:
-            cols.append(f"CAST({_quote_ident(name)} AS {target}) AS {_quote_ident(name)}")
+            cols.append(f"CAST({quote_identifier(name)} AS {target}) AS {quote_identifier(name)}")
         else:  # text formats: unparsable values read as NULL, like Hive's LazySimpleSerDe
-            cols.append(f"TRY_CAST({_quote_ident(name)} AS {target}) AS {_quote_ident(name)}")
+            cols.append(
+                f"TRY_CAST({quote_identifier(name)} AS {target}) AS {quote_identifier(name)}"
+            )
     for i, (name, glue_type) in enumerate(table.partition_keys):
-        source = _quote_literal(literal[i]) if literal is not None else _quote_ident(name)
-        cols.append(f"CAST({source} AS {duck_type(glue_type)}) AS {_quote_ident(name)}")
+        source = quote_literal(literal[i]) if literal is not None else quote_identifier(name)
+        cols.append(f"CAST({source} AS {duck_type(glue_type)}) AS {quote_identifier(name)}")
     return ", ".join(cols)
 
 
 def _empty(table: CatalogTable) -> str:
     cols = ", ".join(
-        f"CAST(NULL AS {duck_type(t)}) AS {_quote_ident(n)}" for n, t in table.all_columns
+        f"CAST(NULL AS {duck_type(t)}) AS {quote_identifier(n)}" for n, t in table.all_columns
     )
     return f"SELECT {cols} WHERE false"
 
@@ -242,7 +251,7 @@ def parquet_layout(con: Any, mirror: S3Mirror, paths: list[Path]) -> ParquetLayo
             unread[str(path)] = (path, version)
     if unread:
         rows: dict[str, list[tuple]] = {}
-        files = _file_list([path for path, _ in unread.values()])
+        files = file_list([path for path, _ in unread.values()])
         query = f"SELECT file_name, {_SCHEMA_FIELDS} FROM parquet_schema({files})"
         for file_name, *fields in con.execute(query).fetchall():
             rows.setdefault(file_name, []).append(tuple(fields))

@@ -11,22 +11,26 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TypeVar
 
 import duckdb
+
+from infra_scripts.localcloud.sqlengine.quoting import quote_literal
 
 T = TypeVar("T")
 SettingValue = str | int | float | bool
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NO_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+#: What Athena (Trino) and Redshift SQL both expect of a session: integer ``/`` truncates
+#: (DuckDB's ``/`` would give a DOUBLE), and times are in UTC.
+WAREHOUSE_SETTINGS: Mapping[str, SettingValue] = MappingProxyType(
+    {"integer_division": True, "TimeZone": "UTC"}
+)
 
 
 class StatementTimeout(Exception):
     """A statement ran past its time limit and was interrupted."""
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _setting_literal(value: SettingValue) -> str:
@@ -34,7 +38,7 @@ def _setting_literal(value: SettingValue) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return _quote(str(value))
+    return quote_literal(str(value))
 
 
 def sandboxed_connection(
@@ -54,11 +58,23 @@ def sandboxed_connection(
         if not _SETTING_NAME.fullmatch(name):
             raise ValueError(f"not a DuckDB setting name: {name!r}")
         con.execute(f"SET GLOBAL {name} = {_setting_literal(value)}")
-    dirs = ", ".join(_quote(str(Path(d).resolve()) + "/") for d in allowed_dirs)
+    dirs = ", ".join(quote_literal(str(Path(d).resolve()) + "/") for d in allowed_dirs)
     con.execute(f"SET allowed_directories = [{dirs}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def offline_connection(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection that never fetches an extension, for the engines' own work.
+
+    It is not sandboxed: use it only for SQL the local cloud writes itself (reading its own
+    result files, parsing a statement), never for SQL a user sent.
+    """
+    config: dict[str, SettingValue] = dict(NO_DOWNLOADS)
+    if threads is not None:
+        config["threads"] = threads
+    return duckdb.connect(":memory:", config=config)
 
 
 def run_with_timeout(con: duckdb.DuckDBPyConnection, work: Callable[[], T], timeout_s: float) -> T:

@@ -106,3 +106,20 @@ class S3Mirror:
         for name in keys:
             self._backend.delete_object(bucket, name)
         return len(keys)
+
+
+class S3Mirrors:
+    """One :class:`S3Mirror` per account, each in its own folder ``<root>/<account id>``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._mirrors: dict[str, S3Mirror] = {}
+        self._lock = threading.Lock()
+
+    def of_account(self, account_id: str) -> S3Mirror:
+        with self._lock:
+            if account_id not in self._mirrors:
+                folder = self.root / account_id
+                folder.mkdir(parents=True, exist_ok=True)
+                self._mirrors[account_id] = S3Mirror(folder, account_id)
+            return self._mirrors[account_id]

@@ -49,8 +49,12 @@ from infra_scripts.localcloud.services.athena.translate import (
     strip_statement,
 )
 from infra_scripts.localcloud.sqlengine import S3Mirror, StatementTimeout, run_with_timeout
-from infra_scripts.localcloud.sqlengine.duck import NO_DOWNLOADS, sandboxed_connection
-from infra_scripts.localcloud.sqlengine.s3mirror import parse_s3_uri
+from infra_scripts.localcloud.sqlengine.duck import (
+    WAREHOUSE_SETTINGS,
+    offline_connection,
+    sandboxed_connection,
+)
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirrors, parse_s3_uri
 
 log = logging.getLogger("localcloud.athena")
 
@@ -64,7 +68,6 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
 FINAL_STATES = frozenset({SUCCEEDED, FAILED, CANCELLED})
 DEFAULT_QUERY_TIMEOUT_S = 30 * 60.0  # Athena's default DML query timeout: 30 minutes
 DEFAULT_MAX_CONCURRENT = 4
-DUCKDB_SETTINGS = {"integer_division": True, "TimeZone": "UTC"}
 ENGINE_VERSION = {
     "SelectedEngineVersion": "AUTO",
     "EffectiveEngineVersion": "Athena engine version 3",
@@ -229,19 +232,14 @@ class AthenaEngine:
         self.work_dir = Path(work_dir)
         self.results_dir = self.work_dir / "athena" / "results"
         self.timeout_s = timeout_s
-        self._mirrors: dict[str, S3Mirror] = {}
+        self._mirrors = S3Mirrors(self.work_dir / "athena" / "s3")
         self._databases: dict[str, duckdb.DuckDBPyConnection] = {}
         self._pager: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="athena")
 
     def mirror(self, account_id: str) -> S3Mirror:
-        with self._lock:
-            if account_id not in self._mirrors:
-                root = self.work_dir / "athena" / "s3" / account_id
-                root.mkdir(parents=True, exist_ok=True)
-                self._mirrors[account_id] = S3Mirror(root, account_id)
-            return self._mirrors[account_id]
+        return self._mirrors.of_account(account_id)
 
     # --- submission and control ---------------------------------------------------------
 
@@ -283,7 +281,7 @@ class AthenaEngine:
         with self._lock:
             database = self._databases.get(execution.account_id)
             if database is None:
-                database = sandboxed_connection([mirror.root], settings=DUCKDB_SETTINGS)
+                database = sandboxed_connection([mirror.root], settings=WAREHOUSE_SETTINGS)
                 self._databases[execution.account_id] = database
             con = database.cursor()
         with execution.lock:
@@ -428,7 +426,7 @@ class AthenaEngine:
             if want > 0 and execution.result_path is not None and start < result.row_count:
                 with self._lock:
                     if self._pager is None:
-                        self._pager = duckdb.connect(config={**NO_DOWNLOADS, "threads": 1})
+                        self._pager = offline_connection(threads=1)
                     cursor = self._pager.cursor()
                 try:
                     rows += csv_page(cursor, execution.result_path, result.columns, start, want)

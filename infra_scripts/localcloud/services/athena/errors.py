@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from infra_scripts.localcloud.sqlengine import duckerrors
+
 SYSTEM = 1
 USER = 2
 
@@ -137,15 +139,6 @@ def internal_error(exc: BaseException) -> AthenaQueryError:
     )
 
 
-_DUCK_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
-_DUCK_TABLE_COLUMN = re.compile(r'does not have a column named "([^"]+)"')
-_DUCK_FUNCTION = re.compile(r"(?:Scalar|Aggregate|Table) Function with name (\w+) does not exist")
-_DUCK_OPERATOR = re.compile(r"argument types '([^(]+)\(([^)]*)\)'")
-_DUCK_CAST_COLUMN = re.compile(
-    r"Could not convert string '(.*)' to (\w+) when casting from source column (\w+)"
-)
-_DUCK_CAST = re.compile(r"Could not convert string '(.*)' to (\w+)")
-_DUCK_GROUP_BY = re.compile(r'column "([^"]+)" must appear in the GROUP BY clause')
 _DUCK_TYPE_NAMES = {
     "VARCHAR": "varchar",
     "STRING_LITERAL": "varchar",
@@ -173,31 +166,27 @@ def _trino_type(duck: str) -> str:
 def from_duckdb(exc: Exception, text: str) -> AthenaQueryError:
     """The Athena failure for a DuckDB error raised by the statement ``text``."""
     kind = type(exc).__name__
-    detail = str(exc).split("\n\nLINE ", 1)[0].split("\nLINE ", 1)[0]
-    detail = re.sub(r"^[A-Za-z ]+ Error: ", "", detail).strip()
-    if kind == "PermissionException":
+    detail = duckerrors.error_message(exc)
+    if duckerrors.is_permission_error(exc):
         return AthenaQueryError(
             "PERMISSION_DENIED",
             "Access Denied: SQL sent to the local cloud's Athena cannot read or write local "
             f"files, only the tables of the Glue Data Catalog ({detail})",
             error_type=TYPE_USER,
         )
-    if match := _DUCK_COLUMN.search(detail) or _DUCK_TABLE_COLUMN.search(detail):
-        name = match.group(1)
-        return AthenaQueryError(
-            "COLUMN_NOT_FOUND",
-            f"{position(text, name_offset(text, name))}Column '{name}' cannot be resolved or "
-            "requester is not authorized to access requested resources",
-            error_type=TYPE_NOT_FOUND,
-        )
-    if match := _DUCK_FUNCTION.search(detail):
+    if match := duckerrors.MISSING_COLUMN.search(detail):
+        return _column_not_found(text, match.group(1))
+    if match := duckerrors.RELATION_LACKS_COLUMN.search(detail):
+        return _column_not_found(text, match.group(2))
+    if match := duckerrors.MISSING_FUNCTION.search(detail):
         name = match.group(1)
         return AthenaQueryError(
             "FUNCTION_NOT_FOUND",
             f"{position(text, name_offset(text, name))}Function '{name}' not registered",
             error_type=TYPE_NOT_FOUND,
         )
-    if (match := _DUCK_OPERATOR.search(detail)) and "No function matches" in detail:
+    match = duckerrors.ARGUMENT_TYPES.search(detail)
+    if match and duckerrors.NO_MATCHING_FUNCTION in detail:
         operator, raw_args = match.group(1), match.group(2)
         args = [_trino_type(a) for a in raw_args.split(",") if a.strip()]
         if not operator.isidentifier() and len(args) == 2:
@@ -212,27 +201,26 @@ def from_duckdb(exc: Exception, text: str) -> AthenaQueryError:
         return AthenaQueryError(
             "TYPE_MISMATCH", position(text, where) + message, error_type=TYPE_TYPE_MISMATCH
         )
-    if "Cannot compare values of type" in detail or "Cannot mix values of type" in detail:
+    if any(marker in detail for marker in duckerrors.INCOMPARABLE_TYPES):
         return AthenaQueryError(
             "TYPE_MISMATCH", "line 1:1: " + detail, error_type=TYPE_TYPE_MISMATCH
         )
-    if match := _DUCK_CAST_COLUMN.search(detail):
+    if match := duckerrors.FAILED_CONVERSION.search(detail):
         value, target, column = match.groups()
-        return AthenaQueryError(
-            "TYPE_MISMATCH",
-            f"{position(text, name_offset(text, column))}Cannot apply operator: column "
-            f"'{column}' is varchar, the other operand {_trino_type(target)} "
-            f"(value '{value}' cannot be cast to {_trino_type(target)})",
-            error_type=TYPE_TYPE_MISMATCH,
-        )
-    if match := _DUCK_CAST.search(detail):
-        value, target = match.groups()
+        if column is not None:
+            return AthenaQueryError(
+                "TYPE_MISMATCH",
+                f"{position(text, name_offset(text, column))}Cannot apply operator: column "
+                f"'{column}' is varchar, the other operand {_trino_type(target)} "
+                f"(value '{value}' cannot be cast to {_trino_type(target)})",
+                error_type=TYPE_TYPE_MISMATCH,
+            )
         return AthenaQueryError(
             "INVALID_CAST_ARGUMENT",
             f"Cannot cast '{value}' to {_trino_type(target).upper()}",
             error_type=TYPE_DATA,
         )
-    if match := _DUCK_GROUP_BY.search(detail):
+    if match := duckerrors.NOT_IN_GROUP_BY.search(detail):
         name = match.group(1)
         return AthenaQueryError(
             "MISSING_GROUP_BY",
@@ -240,7 +228,7 @@ def from_duckdb(exc: Exception, text: str) -> AthenaQueryError:
             "expression or appear in GROUP BY clause",
             error_type=TYPE_USER,
         )
-    if "Division by zero" in detail:
+    if duckerrors.DIVISION_BY_ZERO in detail:
         return AthenaQueryError("DIVISION_BY_ZERO", "Division by zero", error_type=TYPE_DATA)
     if kind in ("ParserException", "SyntaxException"):
         return syntax_error(text, None, detail)
@@ -256,3 +244,12 @@ def from_duckdb(exc: Exception, text: str) -> AthenaQueryError:
     if kind in ("BinderException", "CatalogException", "NotImplementedException"):
         return AthenaQueryError("SYNTAX_ERROR", "line 1:1: " + detail, error_type=TYPE_SYNTAX)
     return AthenaQueryError("GENERIC_USER_ERROR", detail, error_type=TYPE_USER)
+
+
+def _column_not_found(text: str, name: str) -> AthenaQueryError:
+    return AthenaQueryError(
+        "COLUMN_NOT_FOUND",
+        f"{position(text, name_offset(text, name))}Column '{name}' cannot be resolved or "
+        "requester is not authorized to access requested resources",
+        error_type=TYPE_NOT_FOUND,
+    )

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra_scripts.localcloud.services.athena.errors import AthenaQueryError, ddl_failed
-from infra_scripts.localcloud.sqlengine.catalog import CatalogError, CatalogTable, load_table
+from infra_scripts.localcloud.sqlengine.catalog import (
+    CatalogError,
+    CatalogTable,
+    glue_backend,
+    glue_database_exists,
+    glue_table_names,
+    load_table,
+)
+from infra_scripts.localcloud.sqlengine.hivetypes import HiveType, parse_hive_type
 
 PRESTO_VIEW_PREFIX = "/* Presto View: "
 PRESTO_VIEW_SUFFIX = " */"
@@ -87,28 +95,18 @@ class TableSpec:
 
 def trino_type_of_hive(glue_type: str) -> str:
     """The Trino type name Athena shows for a Glue column type (``string`` → ``varchar``)."""
-    text = glue_type.strip().lower()
-    if text.startswith("array<"):
-        return f"array({trino_type_of_hive(text[6:-1])})"
-    if text.startswith("map<"):
-        key, value = _split_top(text[4:-1])
-        return f"map({trino_type_of_hive(key)}, {trino_type_of_hive(value)})"
-    if text.startswith("struct<"):
-        parts = [f.split(":", 1) for f in _split_top(text[7:-1])]
-        return "row(" + ", ".join(f"{n.strip()} {trino_type_of_hive(t)}" for n, t in parts) + ")"
-    return _TRINO_OF_HIVE.get(text, text)
+    return _trino_type(parse_hive_type(glue_type))
 
 
-def _split_top(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += char in "<("
-        depth -= char in ">)"
-        if char == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
+def _trino_type(hive: HiveType) -> str:
+    if hive.name == "array":
+        return f"array({_trino_type(hive.args[0])})"
+    if hive.name == "map":
+        key, value = (_trino_type(arg) for arg in hive.args)
+        return f"map({key}, {value})"
+    if hive.name == "struct":
+        return "row(" + ", ".join(f"{n} {_trino_type(t)}" for n, t in hive.struct_fields) + ")"
+    return _TRINO_OF_HIVE.get(str(hive), str(hive))
 
 
 def encode_presto_view(sql: str, database: str, columns: list[tuple[str, str]], owner: str) -> str:
@@ -148,9 +146,7 @@ class GlueCatalog:
 
     @property
     def backend(self) -> Any:
-        from moto.glue.models import glue_backends
-
-        return glue_backends[self.account_id][self.region]
+        return glue_backend(self.account_id, self.region)
 
     # --- databases ------------------------------------------------------------------------
 
@@ -158,7 +154,7 @@ class GlueCatalog:
         return sorted(db.name for db in list(self.backend.databases.values()))
 
     def has_database(self, name: str) -> bool:
-        return name in self.backend.databases
+        return glue_database_exists(self.account_id, self.region, name)
 
     def create_database(
         self, name: str, description: str | None, location: str | None, params: dict[str, str]
@@ -182,7 +178,7 @@ class GlueCatalog:
     # --- tables -------------------------------------------------------------------------------
 
     def table_names(self, database: str) -> list[str]:
-        return sorted(list(self.backend.get_database(database).tables))
+        return glue_table_names(self.account_id, self.region, database)
 
     def table_dict(self, database: str, name: str) -> dict[str, Any] | None:
         database_obj = self.backend.databases.get(database)

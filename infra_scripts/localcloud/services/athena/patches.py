@@ -45,11 +45,9 @@ from infra_scripts.localcloud.services.athena.engine import (
     AthenaEngine,
     QueryExecution,
 )
-from infra_scripts.localcloud.services.athena.results import (
-    decode_token,
-    encode_token,
-    rows_payload,
-)
+from infra_scripts.localcloud.services.athena.results import rows_payload
+from infra_scripts.localcloud.sqlengine.catalog import glue_backend
+from infra_scripts.localcloud.sqlengine.paging import decode_page_token, encode_page_token
 
 log = logging.getLogger("localcloud.athena")
 
@@ -248,7 +246,7 @@ class AthenaService:
         offset = 0
         token = response._get_param("NextToken")
         if token:
-            decoded = decode_token(execution_id, token)
+            decoded = decode_page_token(token, scope=execution_id)
             if decoded is None:
                 return _error("The NextToken is not valid for this query execution.")
             offset = decoded
@@ -261,7 +259,7 @@ class AthenaService:
             },
         }
         if offset + len(rows) < total:
-            body["NextToken"] = encode_token(execution_id, offset + len(rows))
+            body["NextToken"] = encode_page_token(offset + len(rows), scope=execution_id)
         return json.dumps(body)
 
     def stop_query_execution(self, response: Any) -> Any:
@@ -359,9 +357,7 @@ def _sync_glue_databases(backend: Any, catalog_name: str | None) -> None:
     """Show the Glue Data Catalog's databases as AwsDataCatalog's (as Athena does)."""
     if (catalog_name or "AwsDataCatalog").lower() != "awsdatacatalog":
         return
-    from moto.glue.models import glue_backends
-
-    glue = glue_backends[backend.account_id][backend.region_name]
+    glue = glue_backend(backend.account_id, backend.region_name)
     names = set(glue.databases)
     for key in [k for k in backend.databases if k[0].lower() == "awsdatacatalog"]:
         if key[1] not in names:

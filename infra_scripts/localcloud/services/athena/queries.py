@@ -59,6 +59,7 @@ from infra_scripts.localcloud.services.athena.writer import (
     write_files,
     write_options,
 )
+from infra_scripts.localcloud.sqlengine.quoting import quote_identifier, quote_literal
 from infra_scripts.localcloud.sqlengine.s3mirror import parse_s3_uri
 
 
@@ -80,7 +81,7 @@ class PreparedQuery:
         items = []
         for ref, name, duck in zip(refs, self.names, self.types, strict=True):
             item = expression(ref, duck)
-            items.append(f'{item} AS "{name.replace(chr(34), chr(34) * 2)}"' if aliased else item)
+            items.append(f"{item} AS {quote_identifier(name)}" if aliased else item)
         aliases = ", ".join(f"c{i}" for i in range(len(self.names)))
         return f"SELECT {', '.join(items)} FROM ({self.sql}) AS __q({aliases})"
 
@@ -135,7 +136,7 @@ def run_select(ctx: StatementContext) -> StatementResult:
     scratch = ctx.mirror.scratch_dir()
     target = scratch / "results.csv"
     formatted = prepared.projection(lambda ref, duck: format_sql(output_cast_sql(ref, duck), duck))
-    quoted = "'" + str(target).replace("'", "''") + "'"
+    quoted = quote_literal(str(target))
     try:
         row = con.execute(
             f"COPY ({formatted}) TO {quoted} (FORMAT csv, HEADER false, FORCE_QUOTE *)"
@@ -350,7 +351,8 @@ def run_insert(ctx: StatementContext) -> StatementResult:
     for column_name, glue_type in table.all_columns:
         index = by_name.get(column_name.lower())
         source = f"__q.c{index}" if index is not None else "NULL"
-        items.append(f'CAST({source} AS {duck_type(glue_type)}) AS "{column_name.lower()}"')
+        target = quote_identifier(column_name.lower())
+        items.append(f"CAST({source} AS {duck_type(glue_type)}) AS {target}")
     aliases = ", ".join(f"c{i}" for i in range(len(prepared.names)))
     reshaped = PreparedQuery(
         sql=f"SELECT {', '.join(items)} FROM ({prepared.sql}) AS __q({aliases})",

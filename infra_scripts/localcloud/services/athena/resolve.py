@@ -33,6 +33,7 @@ from infra_scripts.localcloud.sqlengine.catalog import (
     duck_type,
     scan_sql,
 )
+from infra_scripts.localcloud.sqlengine.quoting import quote_identifier, quote_literal
 from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror
 
 DEFAULT_CATALOG = "awsdatacatalog"
@@ -196,10 +197,6 @@ def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
     return [condition]
 
 
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def prune_partitions(
     table: CatalogTable, node: exp.Table, con: duckdb.DuckDBPyConnection
 ) -> CatalogTable:
@@ -239,12 +236,12 @@ def prune_partitions(
     for index, (values, _) in enumerate(table.partitions):
         cells = [str(index)]
         for value, (_, glue_type) in zip(values, table.partition_keys, strict=False):
-            literal = "NULL" if value == HIVE_DEFAULT_PARTITION else _sql_literal(value)
+            literal = "NULL" if value == HIVE_DEFAULT_PARTITION else quote_literal(value)
             cells.append(f"TRY_CAST({literal} AS {duck_type(glue_type)})")
         rows.append("(" + ", ".join(cells) + ")")
     if not rows:
         return table
-    columns_sql = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+    columns_sql = ", ".join(quote_identifier(n) for n in names)
     sql = (
         f"SELECT __i FROM (VALUES {', '.join(rows)}) AS __p(__i, {columns_sql}) "
         f"WHERE {to_duckdb(condition)}"

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from infra_scripts.localcloud.sqlengine.quoting import quote_literal
 
 MAX_RESULTS = 1000
 _PRECISION = {
@@ -188,22 +188,6 @@ def hive_padded(value: str, width: int = 20) -> str:
 # --- GetQueryResults pages ------------------------------------------------------------------
 
 
-def encode_token(execution_id: str, offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{execution_id}:{offset}".encode()).decode()
-
-
-def decode_token(execution_id: str, token: str) -> int | None:
-    """The row offset of a NextToken issued for ``execution_id``, or None if invalid."""
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    owner, _, offset = text.rpartition(":")
-    if owner != execution_id or not offset.isdigit():
-        return None
-    return int(offset)
-
-
 def csv_page(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -215,7 +199,7 @@ def csv_page(
     if limit <= 0 or not columns:
         return []
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns)))
-    quoted = "'" + str(path).replace("'", "''") + "'"
+    quoted = quote_literal(str(path))
     return [
         list(row)
         for row in con.execute(

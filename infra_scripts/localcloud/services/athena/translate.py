@@ -26,6 +26,7 @@ from infra_scripts.localcloud.services.athena.errors import (
     name_offset,
     syntax_error,
 )
+from infra_scripts.localcloud.sqlengine.typedcopy import typed_copy
 
 READ_DIALECT = "athena"
 WRITE_DIALECT = "duckdb"
@@ -324,21 +325,10 @@ def apply_decimal_semantics(
     """
     if not any(True for _ in query.find_all(exp.Div, exp.Avg)):
         return query
-    from sqlglot.optimizer.annotate_types import annotate_types
-    from sqlglot.optimizer.qualify import qualify
     from sqlglot.schema import MappingSchema
 
     try:
-        mapping = MappingSchema(schema, dialect="trino")
-        qualified = qualify(
-            query.copy(),
-            schema=mapping,
-            dialect="trino",
-            validate_qualify_columns=False,
-            quote_identifiers=False,
-            identify=False,
-        )
-        annotated = annotate_types(qualified, schema=mapping, dialect="trino")
+        annotated = typed_copy(query, MappingSchema(schema, dialect="trino"), dialect="trino")
     except Exception:  # sqlglot cannot analyse it: keep DuckDB's semantics for this query
         return query
     for node in list(annotated.find_all(exp.Div, exp.Avg)):

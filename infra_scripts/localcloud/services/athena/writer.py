@@ -22,6 +22,7 @@ from sqlglot import exp
 from infra_scripts.localcloud.services.athena.errors import AthenaQueryError, not_supported
 from infra_scripts.localcloud.services.athena.glue import STORAGE_BY_FORMAT
 from infra_scripts.localcloud.services.athena.translate import READ_DIALECT
+from infra_scripts.localcloud.sqlengine.quoting import quote_identifier, quote_literal
 from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, parse_s3_uri
 
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -199,10 +200,6 @@ def hive_escape(value: str) -> str:
     )
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def copy_options(options: WriteOptions) -> str:
     parts = []
     if options.format == "parquet":
@@ -210,16 +207,16 @@ def copy_options(options: WriteOptions) -> str:
         parts.append(f"COMPRESSION {options.compression or 'snappy'}")
     elif options.format == "json":
         parts.append("FORMAT json")
-        parts.append(f"COMPRESSION {_quote(options.compression or 'none')}")
+        parts.append(f"COMPRESSION {quote_literal(options.compression or 'none')}")
     else:
         parts += [
             "FORMAT csv",
             "HEADER false",
-            f"DELIMITER {_quote(options.field_delimiter)}",
-            f"COMPRESSION {_quote(options.compression or 'none')}",
+            f"DELIMITER {quote_literal(options.field_delimiter)}",
+            f"COMPRESSION {quote_literal(options.compression or 'none')}",
         ]
     if options.partitioned_by:
-        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in options.partitioned_by)
+        cols = ", ".join(quote_identifier(c) for c in options.partitioned_by)
         parts.append(f"PARTITION_BY ({cols})")
         parts.append("FILENAME_PATTERN 'part_{i}'")
     return ", ".join(parts)
@@ -237,7 +234,7 @@ def write_files(
     scratch = mirror.scratch_dir()
     try:
         target = scratch if options.partitioned_by else scratch / "part_0"
-        quoted = _quote(str(target))
+        quoted = quote_literal(str(target))
         rows = con.execute(f"COPY ({select_sql}) TO {quoted} ({copy_options(options)})").fetchone()
         count = int(rows[0]) if rows else 0
         return _upload(scratch, options, mirror, location, file_prefix, count)

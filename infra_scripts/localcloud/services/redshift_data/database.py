@@ -41,11 +41,18 @@ from infra_scripts.localcloud.services.redshift_data.results import (
     redshift_type,
 )
 from infra_scripts.localcloud.sqlengine import S3Mirror, load_table, sandboxed_connection, scan_sql
-from infra_scripts.localcloud.sqlengine.catalog import CatalogError, duck_type
+from infra_scripts.localcloud.sqlengine.catalog import (
+    CatalogError,
+    duck_type,
+    glue_backend,
+    glue_database_exists,
+    glue_table_names,
+)
+from infra_scripts.localcloud.sqlengine.duck import WAREHOUSE_SETTINGS
+from infra_scripts.localcloud.sqlengine.quoting import quote_identifier
 
 log = logging.getLogger("localcloud.redshift_data")
 
-SETTINGS = {"integer_division": True, "TimeZone": "UTC"}
 META_SCHEMA = "_localcloud"
 HIDDEN_SCHEMAS = {"main", META_SCHEMA}
 SYSTEM_SCHEMAS = ["information_schema", "pg_catalog"]
@@ -120,7 +127,9 @@ class RedshiftDatabase:
         directory.mkdir(parents=True, exist_ok=True)
         mirror.root.mkdir(parents=True, exist_ok=True)
         self.con = sandboxed_connection(
-            [mirror.root, directory], database=str(directory / f"{name}.duckdb"), settings=SETTINGS
+            [mirror.root, directory],
+            database=str(directory / f"{name}.duckdb"),
+            settings=WAREHOUSE_SETTINGS,
         )
         self.con.execute("CREATE SCHEMA IF NOT EXISTS public")
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
@@ -261,7 +270,7 @@ class RedshiftDatabase:
                 [name],
             ).fetchone()
             if found:
-                cur.execute(f"USE {loading.quote_ident(self.name)}.{loading.quote_ident(name)}")
+                cur.execute(f"USE {quote_identifier(self.name)}.{quote_identifier(name)}")
                 return
 
     def _query_sql(self, cur: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -298,9 +307,6 @@ class RedshiftDatabase:
     def _create_external_schema(
         self, cur: duckdb.DuckDBPyConnection, command: commands.ExternalSchemaCommand
     ) -> None:
-        from moto.glue.exceptions import EntityNotFoundException
-        from moto.glue.models import glue_backends
-
         exists = cur.execute(
             "SELECT 1 FROM information_schema.schemata "
             "WHERE catalog_name = current_database() AND schema_name = ?",
@@ -311,17 +317,16 @@ class RedshiftDatabase:
                 return
             raise RedshiftSqlError(f'Schema "{command.schema}" already exists')
         region = command.region or self.region
-        glue = glue_backends[self.account_id][region]
-        try:
-            glue.get_database(command.glue_database)
-        except EntityNotFoundException as exc:
+        if not glue_database_exists(self.account_id, region, command.glue_database):
             if not command.create_database:
                 raise RedshiftSqlError(
                     f'External database "{command.glue_database}" does not exist in the data '
                     "catalog (add CREATE EXTERNAL DATABASE IF NOT EXISTS to create it)"
-                ) from exc
-            glue.create_database(command.glue_database, {"Name": command.glue_database})
-        cur.execute(f"CREATE SCHEMA {loading.quote_ident(command.schema)}")
+                )
+            glue_backend(self.account_id, region).create_database(
+                command.glue_database, {"Name": command.glue_database}
+            )
+        cur.execute(f"CREATE SCHEMA {quote_identifier(command.schema)}")
         cur.execute(
             f"INSERT INTO {META_SCHEMA}.external_schemas VALUES (?, ?, ?, ?)",
             [command.schema, command.glue_database, region, command.iam_role],
@@ -341,7 +346,7 @@ class RedshiftDatabase:
         if "external" in words:
             raise RedshiftSqlError("DROP SCHEMA … DROP EXTERNAL DATABASE is not supported locally")
         for name in names:
-            cur.execute(f"DROP SCHEMA IF EXISTS {loading.quote_ident(name)} CASCADE")
+            cur.execute(f"DROP SCHEMA IF EXISTS {quote_identifier(name)} CASCADE")
             cur.execute(f"DELETE FROM {META_SCHEMA}.external_schemas WHERE schema_name = ?", [name])
         return True
 
@@ -385,7 +390,7 @@ class RedshiftDatabase:
             except CatalogError as exc:
                 log.info("external table %s.%s: %s", schema, name, exc)
                 raise RedshiftSqlError(f'relation "{schema}.{name}" does not exist') from exc
-            view = f"{loading.quote_ident(schema)}.{loading.quote_ident(name)}"
+            view = f"{quote_identifier(schema)}.{quote_identifier(name)}"
             cur.execute(f"CREATE OR REPLACE VIEW {view} AS {body}")
 
     # --- catalog API (ListSchemas, ListTables, DescribeTable) ---------------------------
@@ -425,12 +430,9 @@ class RedshiftDatabase:
         ]
 
     def _glue_table_names(self, mapping: ExternalSchema) -> list[str]:
-        from moto.glue.models import glue_backends
-
-        glue = glue_backends[self.account_id][mapping.region]
         try:
-            return sorted(t.name for t in glue.get_tables(mapping.glue_database, None))
-        except Exception:  # the Glue database is gone: an empty schema, as in Redshift
+            return glue_table_names(self.account_id, mapping.region, mapping.glue_database)
+        except CatalogError:  # the Glue database is gone: an empty schema, as in Redshift
             return []
 
     def describe_table(self, schema: str | None, table: str | None) -> list[dict[str, Any]]:

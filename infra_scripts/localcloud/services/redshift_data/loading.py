@@ -21,6 +21,7 @@ import duckdb
 from infra_scripts.localcloud.services.redshift_data.commands import CopyCommand, UnloadCommand
 from infra_scripts.localcloud.services.redshift_data.errors import RedshiftSqlError
 from infra_scripts.localcloud.sqlengine import S3Mirror, parse_s3_uri
+from infra_scripts.localcloud.sqlengine.quoting import file_list, quote_identifier, quote_literal
 
 _NEVER_NULL = "\x01never-null\x01"
 _CHAR_TYPES = ("VARCHAR", "CHAR", "TEXT", "BPCHAR")
@@ -30,18 +31,6 @@ _DATETIME_PATTERNS = [  # Redshift DATEFORMAT / TIMEFORMAT → strptime, longest
     ("PM", "%p"), ("US", "%f"),
 ]  # fmt: skip
 _COMPRESSIONS = {"GZIP": ("gzip", ".gz"), "ZSTD": ("zstd", ".zst")}
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _file_list(paths: list[Path]) -> str:
-    return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
 
 
 def _strptime_format(redshift_format: str) -> str:
@@ -78,7 +67,8 @@ def table_columns(
         raise RedshiftSqlError(f'relation "{shown}" does not exist')
     catalog, found_schema = rows[0][0], rows[0][1]
     columns = [(r[2], r[3]) for r in rows if (r[0], r[1]) == (catalog, found_schema)]
-    return f"{quote_ident(catalog)}.{quote_ident(found_schema)}.{quote_ident(name)}", columns
+    reference = ".".join(quote_identifier(part) for part in (catalog, found_schema, name))
+    return reference, columns
 
 
 def _source_files(mirror: S3Mirror, command: CopyCommand) -> list[Path]:
@@ -178,7 +168,7 @@ def _text_reader(command: CopyCommand, paths: list[Path], count: int) -> str:
         options.append("compression = 'gzip'")
     elif command.options.get("ZSTD"):
         options.append("compression = 'zstd'")
-    return f"read_csv({_file_list(paths)}, {', '.join(options)})"
+    return f"read_csv({file_list(paths)}, {', '.join(options)})"
 
 
 def _json_select(
@@ -189,14 +179,14 @@ def _json_select(
         raise RedshiftSqlError(
             "COPY from JSON with a JSONPaths file is not supported by the local cloud"
         )
-    reader = f"read_json({_file_list(paths)}, format = 'auto', records = true)"
+    reader = f"read_json({file_list(paths)}, format = 'auto', records = true)"
     present = [row[0] for row in cur.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
     if argument == "auto ignorecase":
         keys = {p.lower(): p for p in present}
     else:
         keys = {p: p for p in present}
     values = [
-        f"CAST({quote_ident(keys[name])} AS {duck_type})"
+        f"CAST({quote_identifier(keys[name])} AS {duck_type})"
         if name in keys
         else f"CAST(NULL AS {duck_type})"
         for name, duck_type in targets
@@ -215,10 +205,10 @@ def run_copy(cur: duckdb.DuckDBPyConnection, command: CopyCommand, mirror: S3Mir
             raise RedshiftSqlError(f'column "{name}" of relation "{table_name}" does not exist')
     targets = [(n, types[n]) for n in names]
     paths = _source_files(mirror, command)
-    column_list = ", ".join(quote_ident(n) for n in names)
+    column_list = ", ".join(quote_identifier(n) for n in names)
     if command.format == "PARQUET":
         # Redshift COPY reads the files as they are: no columns from key=value folders.
-        reader = f"read_parquet({_file_list(paths)}, hive_partitioning = false)"
+        reader = f"read_parquet({file_list(paths)}, hive_partitioning = false)"
         found = len(cur.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall())
         if found != len(targets):
             raise RedshiftSqlError(
@@ -309,7 +299,7 @@ def run_unload(
     scratch = mirror.scratch_dir()
     try:
         if command.partition_by:
-            columns = ", ".join(quote_ident(c) for c in command.partition_by)
+            columns = ", ".join(quote_identifier(c) for c in command.partition_by)
             include = "true" if command.partition_include else "false"
             sql = (
                 f"COPY ({query}) TO {quote_literal(str(scratch))} "

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.optimizer.annotate_types import annotate_types
-from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
+
+from infra_scripts.localcloud.sqlengine.typedcopy import typed_copy
 
 log = logging.getLogger("localcloud.redshift_data")
 
@@ -149,20 +149,6 @@ class _Typer:
         return decimal_result(type(node), left, right)
 
 
-def _annotated_copy(tree: exp.Expr, schema: MappingSchema, catalog: str) -> exp.Expr:
-    copy = qualify(
-        tree.copy(),
-        schema=schema,
-        catalog=catalog,
-        db="public",
-        dialect="redshift",
-        validate_qualify_columns=False,
-        quote_identifiers=False,
-        identify=False,
-    )
-    return annotate_types(copy, schema=schema, dialect="redshift")
-
-
 def _unscaled(sql: str, scale: int) -> str:
     """The integer behind a DECIMAL(·, scale) value (a product with an integer is exact)."""
     return f"CAST(({sql}) * {10**scale} AS HUGEINT)" if scale else f"CAST(({sql}) AS HUGEINT)"
@@ -261,7 +247,10 @@ def apply(
         node.meta[_ID] = index
     try:
         tables = _referenced(tree, schema() if callable(schema) else schema)
-        annotated = _annotated_copy(tree, MappingSchema(tables, dialect="duckdb"), catalog)
+        schema_of_tables = MappingSchema(tables, dialect="duckdb")
+        annotated = typed_copy(
+            tree, schema_of_tables, dialect="redshift", catalog=catalog, db="public"
+        )
     except Exception as exc:  # sqlglot cannot type it: DuckDB's types apply
         log.debug("no Redshift numeric typing for %s: %s", tree.sql("redshift")[:200], exc)
         return tree

@@ -8,8 +8,6 @@ with the workgroup's ``max_query_execution_time`` as statement timeout.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import json
 import logging
@@ -45,6 +43,8 @@ from infra_scripts.localcloud.services.redshift_data.statements import (
     SubStatement,
 )
 from infra_scripts.localcloud.sqlengine import S3Mirror, StatementTimeout, run_with_timeout
+from infra_scripts.localcloud.sqlengine.paging import decode_page_token, encode_page_token
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirrors
 
 log = logging.getLogger("localcloud.redshift_data")
 
@@ -137,17 +137,13 @@ class RedshiftDataEngine:
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
-        self._mirrors: dict[str, S3Mirror] = {}
+        self._mirrors = S3Mirrors(ctx.work_dir / "redshift" / "s3")
         self._targets: dict[tuple[str, str, str, str], Target] = {}
         self._services: dict[tuple[str, str], RedshiftDataService] = {}
         self._lock = threading.Lock()
 
     def mirror(self, account_id: str) -> S3Mirror:
-        with self._lock:
-            if account_id not in self._mirrors:
-                root = self.ctx.work_dir / "redshift" / "s3" / account_id
-                self._mirrors[account_id] = S3Mirror(root, account_id)
-            return self._mirrors[account_id]
+        return self._mirrors.of_account(account_id)
 
     def service(self, account_id: str, region: str) -> RedshiftDataService:
         with self._lock:
@@ -226,18 +222,12 @@ class RedshiftDataEngine:
         )
 
 
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
 def _offset(token: str | None) -> int:
+    """The first item of the page a NextToken asks for (0 without one)."""
     if not token:
         return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise ValidationException("The NextToken is not valid.") from exc
-    if not isinstance(offset, int) or offset < 0:
+    offset = decode_page_token(token)
+    if offset is None:
         raise ValidationException("The NextToken is not valid.")
     return offset
 
@@ -250,7 +240,7 @@ def _page(
     chunk = items[start : start + size]
     out: dict[str, Any] = {key: chunk}
     if start + size < len(items):
-        out["NextToken"] = _token(start + size)
+        out["NextToken"] = encode_page_token(start + size)
     return out
 
 
@@ -519,7 +509,7 @@ class RedshiftDataService:
             "TotalNumRows": len(result.rows),
         }
         if start + PAGE_ROWS < len(result.rows):
-            out["NextToken"] = _token(start + PAGE_ROWS)
+            out["NextToken"] = encode_page_token(start + PAGE_ROWS)
         return out
 
     def get_statement_result_v2(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -536,7 +526,7 @@ class RedshiftDataService:
             "ResultFormat": "CSV",
         }
         if start + PAGE_ROWS < len(result.rows):
-            out["NextToken"] = _token(start + PAGE_ROWS)
+            out["NextToken"] = encode_page_token(start + PAGE_ROWS)
         return out
 
     def list_statements(self, params: dict[str, Any]) -> dict[str, Any]:
