@@ -23,7 +23,6 @@ from botocore.model import ServiceModel
 from botocore.parsers import RpcV2CBORParser
 
 from infra_scripts.localcloud.server.wire_protocols import (
-    CBOR,
     EMULATED_SERVICES,
     declared_protocols,
     load_service_dict,
@@ -286,7 +285,6 @@ def test_unknown_cbor_operation_and_unreadable_cbor_get_cbor_errors(local_cloud)
             model.operation_model("ListMetrics").output_shape,
         )
         assert parsed["Error"]["Code"] == code, parsed
-    assert CBOR in declared_protocols("cloudwatch")
 
 
 def test_a_streamed_rest_answer_is_refused_by_name(session):

@@ -18,10 +18,8 @@ from botocore.model import OperationNotFoundError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from infra_scripts.localcloud.motolayer import speedups as moto_speedups
-from infra_scripts.localcloud.motolayer.patching import PATCHES, check_moto_version
-from infra_scripts.localcloud.runtime import (
-    ServerContext,
-)
+from infra_scripts.localcloud.motolayer.patching import PATCHES
+from infra_scripts.localcloud.runtime import ServerContext
 from infra_scripts.localcloud.server import wire_protocols
 
 # The emulated services, in install order: each is ``services/<name>/patches.py`` with an
@@ -43,11 +41,11 @@ access_log = logging.getLogger("localcloud.requests")
 
 
 def install_services(ctx: ServerContext) -> None:
-    """Configure moto and install every service (before the first request).
+    """Configure moto and install every service (before the first request; the server's
+    front checked the moto version already).
 
     Services put slow warm-ups that must not delay start-up in ``ctx.after_start``.
     """
-    check_moto_version()
     os.environ["MOTO_PORT"] = str(ctx.port)  # the Step Functions interpreter calls back here
     os.environ.setdefault("MOTO_CALL_RESET_API", "false")
     from moto.core.config import default_user_config

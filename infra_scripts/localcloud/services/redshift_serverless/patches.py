@@ -61,9 +61,12 @@ def install(ctx: ServerContext) -> None:
         f"{MOTO_MODULE}.urls": urls,
     }
     sys.modules.update(modules)
-    PATCHES.record(
-        f"+sys.modules[{MOTO_MODULE}*]", lambda: [sys.modules.pop(n, None) for n in modules]
-    )
+
+    def unregister() -> None:
+        for name in modules:
+            sys.modules.pop(name, None)
+
+    PATCHES.record(f"+sys.modules[{MOTO_MODULE}*]", unregister)
     add(moto, BACKEND_NAME, models)
     if not any(name == BACKEND_NAME for name, _ in patterns):
         entry = (BACKEND_NAME, URL_PATTERN)
