@@ -6,9 +6,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 HEALTH_PATH = "/_localcloud/health"
 SERVICE_NAME = "retail-kit-local-cloud"
@@ -59,8 +63,9 @@ class RunEndSignals:
 
 
 class BackgroundLoad:
-    """Slow preparation (importing an interpreter, reading models) done on a thread once
-    :meth:`start` is called; requests that need it call :meth:`wait`, which has a deadline."""
+    """Slow preparation (importing an interpreter, reading models) done once on a thread
+    from the first :meth:`start`; requests that need it call :meth:`wait` (with a deadline),
+    or :meth:`load` to start it on first use and wait."""
 
     def __init__(self, what: str, work: Callable[[], None], deadline_s: float = 60.0) -> None:
         self.what = what
@@ -68,9 +73,22 @@ class BackgroundLoad:
         self._work = work
         self._done = threading.Event()
         self._failure: BaseException | None = None
+        self._started = False
+        self._start_lock = threading.Lock()
 
     def start(self) -> None:
+        """Begin the work on its own thread (only the first call does)."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
         threading.Thread(target=self._run, name=self.what, daemon=True).start()
+
+    def load(self) -> None:
+        """Start the work unless started, and wait until it is done."""
+        if not self._started:
+            self.start()
+        self.wait()
 
     def _run(self) -> None:
         try:
@@ -89,6 +107,33 @@ class BackgroundLoad:
             raise RuntimeError(f"{self.what} failed: {self._failure!r}")
 
 
+class OnFirstUse(Generic[T]):
+    """A value built when it is first asked for (a SQL engine and its imports), so that an
+    idle server does not hold what no request has needed. Thread-safe; built once."""
+
+    def __init__(self, what: str, build: Callable[[], T]) -> None:
+        self.what = what
+        self._build = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._value is not None
+
+    def get(self) -> T:
+        """The value, built now if this is the first use."""
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    started = time.perf_counter()
+                    self._value = self._build()
+                    logging.getLogger("localcloud").info(
+                        "%s loaded on first use in %.2f s", self.what, time.perf_counter() - started
+                    )
+        return self._value
+
+
 @dataclass(frozen=True)
 class ServerContext:
     """Settings of one running local-cloud server, handed to every executor's ``install``."""
@@ -102,8 +147,6 @@ class ServerContext:
     started_at: float = field(default=0.0)
     # State shared between services lives here, not in module globals.
     glue_run_ends: RunEndSignals = field(default_factory=RunEndSignals, compare=False)
-    # Called once the server listens (slow warm-ups that must not delay start-up).
-    after_start: list[Callable[[], None]] = field(default_factory=list, compare=False)
 
     @property
     def endpoint(self) -> str:

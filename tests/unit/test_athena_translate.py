@@ -15,7 +15,7 @@ from infra_scripts.localcloud.services.athena.glue import (
     encode_presto_view,
     trino_type_of_hive,
 )
-from infra_scripts.localcloud.services.athena.patches import (
+from infra_scripts.localcloud.services.athena.resources import (
     apply_configuration_updates,
     resolve_output_location,
 )

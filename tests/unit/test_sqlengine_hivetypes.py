@@ -18,9 +18,9 @@ from infra_scripts.localcloud.services.athena.glue import trino_type_of_hive
 from infra_scripts.localcloud.services.redshift_data import sqltext
 from infra_scripts.localcloud.services.redshift_data.database import RedshiftDatabase
 from infra_scripts.localcloud.services.redshift_data.results import redshift_type
-from infra_scripts.localcloud.sqlengine import S3Mirror
 from infra_scripts.localcloud.sqlengine.catalog import CatalogError, duck_type
 from infra_scripts.localcloud.sqlengine.hivetypes import HiveType, HiveTypeError, parse_hive_type
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

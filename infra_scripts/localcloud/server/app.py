@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape as xml_escape
 from botocore.model import OperationNotFoundError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from infra_scripts.localcloud.motolayer import lazyimports as moto_lazy_imports
 from infra_scripts.localcloud.motolayer import speedups as moto_speedups
 from infra_scripts.localcloud.motolayer.patching import PATCHES
 from infra_scripts.localcloud.runtime import ServerContext
@@ -44,7 +45,8 @@ def install_services(ctx: ServerContext) -> None:
     """Configure moto and install every service (before the first request; the server's
     front checked the moto version already).
 
-    Services put slow warm-ups that must not delay start-up in ``ctx.after_start``.
+    A service loads what is slow or large (an interpreter, a SQL engine) on its first
+    request, so that an idle server stays small (``runtime.OnFirstUse``, ``BackgroundLoad``).
     """
     os.environ["MOTO_PORT"] = str(ctx.port)  # the Step Functions interpreter calls back here
     os.environ.setdefault("MOTO_CALL_RESET_API", "false")
@@ -57,6 +59,7 @@ def install_services(ctx: ServerContext) -> None:
         "moto.core.config.default_user_config[stepfunctions][execute_state_machine]",
         lambda: stepfunctions_config.__setitem__("execute_state_machine", executes),
     )
+    moto_lazy_imports.install()
     moto_speedups.install()
     wire_protocols.check_moto_routes()
     for name in SERVICES:

@@ -65,8 +65,6 @@ class LoadingApplication:
             os._exit(3)
         log.info("services installed (moto %s, %d patches)", MOTO_VERSION, len(PATCHES.applied()))
         _tune_gc()
-        for hook in self.ctx.after_start:
-            hook()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if self._app is None:

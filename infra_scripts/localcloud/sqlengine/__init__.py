@@ -11,23 +11,7 @@
 - :mod:`.typedcopy` — sqlglot's types of a statement's expressions (for DECIMAL semantics).
 - :mod:`.paging` — NextToken values of paged answers.
 - :mod:`.quoting` — identifiers, literals and file lists written into DuckDB SQL.
+
+This package re-exports nothing: importing one light module (paging, catalog reads) must
+not import DuckDB, which a server loads only when a query first runs.
 """
-
-from infra_scripts.localcloud.sqlengine.catalog import CatalogTable, load_table, scan_sql
-from infra_scripts.localcloud.sqlengine.duck import (
-    StatementTimeout,
-    run_with_timeout,
-    sandboxed_connection,
-)
-from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, parse_s3_uri
-
-__all__ = [
-    "CatalogTable",
-    "S3Mirror",
-    "StatementTimeout",
-    "load_table",
-    "parse_s3_uri",
-    "run_with_timeout",
-    "sandboxed_connection",
-    "scan_sql",
-]

@@ -13,6 +13,8 @@
 - :mod:`.queries` (SELECT, CTAS, UNLOAD, INSERT, views), :mod:`.ddl` (databases, tables,
   partitions, MSCK), :mod:`.utility` (SHOW, DESCRIBE); :mod:`.statements` maps kinds to them.
 - :mod:`.engine` — query executions: states, timeout, cancellation, statistics, outputs.
+- :mod:`.service` — the query API (StartQueryExecution … GetQueryResults) on the engine;
+  :mod:`.resources` — work groups, named queries, databases (no SQL).
 
-:mod:`infra_scripts.localcloud.services.athena.patches` patches moto to use it.
+:mod:`infra_scripts.localcloud.services.athena.patches` patches moto to use them.
 """

@@ -48,13 +48,14 @@ from infra_scripts.localcloud.services.athena.translate import (
     statement_kind,
     strip_statement,
 )
-from infra_scripts.localcloud.sqlengine import S3Mirror, StatementTimeout, run_with_timeout
 from infra_scripts.localcloud.sqlengine.duck import (
     WAREHOUSE_SETTINGS,
+    StatementTimeout,
     offline_connection,
+    run_with_timeout,
     sandboxed_connection,
 )
-from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirrors, parse_s3_uri
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, S3Mirrors, parse_s3_uri
 
 log = logging.getLogger("localcloud.athena")
 

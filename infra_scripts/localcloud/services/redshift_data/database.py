@@ -40,16 +40,18 @@ from infra_scripts.localcloud.services.redshift_data.results import (
     column_metadata,
     redshift_type,
 )
-from infra_scripts.localcloud.sqlengine import S3Mirror, load_table, sandboxed_connection, scan_sql
 from infra_scripts.localcloud.sqlengine.catalog import (
     CatalogError,
     duck_type,
     glue_backend,
     glue_database_exists,
     glue_table_names,
+    load_table,
+    scan_sql,
 )
-from infra_scripts.localcloud.sqlengine.duck import WAREHOUSE_SETTINGS
+from infra_scripts.localcloud.sqlengine.duck import WAREHOUSE_SETTINGS, sandboxed_connection
 from infra_scripts.localcloud.sqlengine.quoting import quote_identifier
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror
 
 log = logging.getLogger("localcloud.redshift_data")
 

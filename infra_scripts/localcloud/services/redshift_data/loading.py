@@ -20,8 +20,8 @@ import duckdb
 
 from infra_scripts.localcloud.services.redshift_data.commands import CopyCommand, UnloadCommand
 from infra_scripts.localcloud.services.redshift_data.errors import RedshiftSqlError
-from infra_scripts.localcloud.sqlengine import S3Mirror, parse_s3_uri
 from infra_scripts.localcloud.sqlengine.quoting import file_list, quote_identifier, quote_literal
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, parse_s3_uri
 
 _NEVER_NULL = "\x01never-null\x01"
 _CHAR_TYPES = ("VARCHAR", "CHAR", "TEXT", "BPCHAR")

@@ -4,7 +4,8 @@ moto 5.2.5's Redshift Data API never finishes a statement, returns fixed fake ro
 a wrong field name (``TotalNumberRows``) and lacks BatchExecuteStatement, ListStatements
 and the catalog operations. Here every operation of ``RedshiftDataAPIServiceResponse`` and
 the backend's statement methods are replaced by the kit's service, which executes Redshift
-SQL on one persistent DuckDB database per workgroup (or cluster) and database.
+SQL on one persistent DuckDB database per workgroup (or cluster) and database. The service
+and DuckDB are imported on the first request, so an idle server does not hold them.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import decimal
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra_scripts.exceptions import MotoVersionError
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION, add, replace, require
-from infra_scripts.localcloud.runtime import ServerContext
-from infra_scripts.localcloud.services.redshift_data.service import RedshiftDataEngine
+from infra_scripts.localcloud.runtime import OnFirstUse, ServerContext
+
+if TYPE_CHECKING:
+    from infra_scripts.localcloud.services.redshift_data.service import RedshiftDataEngine
+
+Engine = OnFirstUse["RedshiftDataEngine"]
 
 log = logging.getLogger("localcloud.redshift_data")
 
@@ -65,12 +70,12 @@ def _json_default(value: Any) -> Any:
 
 
 def _response_handler(
-    engine: RedshiftDataEngine, operation: str
+    engine: Engine, operation: str
 ) -> Callable[[Any], tuple[int, dict[str, str], str]]:
     def handle(self: Any) -> tuple[int, dict[str, str], str]:
         body = self.body.decode() if isinstance(self.body, bytes) else self.body
         params = json.loads(body) if body else {}
-        service = engine.service(self.current_account, self.region)
+        service = engine.get().service(self.current_account, self.region)
         result = getattr(service, operation)(params)
         return (
             200,
@@ -83,13 +88,19 @@ def _response_handler(
     return handle
 
 
-def _backend_method(engine: RedshiftDataEngine, operation: str) -> Callable[..., dict[str, Any]]:
+def _backend_method(engine: Engine, operation: str) -> Callable[..., dict[str, Any]]:
     def call(self: Any, **kwargs: Any) -> dict[str, Any]:
         params = {_BACKEND_ARGS.get(k, k): v for k, v in kwargs.items() if v is not None}
-        return getattr(engine.service(self.account_id, self.region_name), operation)(params)
+        return getattr(engine.get().service(self.account_id, self.region_name), operation)(params)
 
     call.__name__ = operation
     return call
+
+
+def _load_engine(ctx: ServerContext) -> RedshiftDataEngine:
+    from infra_scripts.localcloud.services.redshift_data.service import RedshiftDataEngine
+
+    return RedshiftDataEngine(ctx)
 
 
 def install(ctx: ServerContext) -> None:
@@ -108,7 +119,7 @@ def install(ctx: ServerContext) -> None:
                 f"moto now implements RedshiftData {name}; the local cloud's Redshift Data "
                 f"executor is written for moto=={MOTO_VERSION}"
             )
-    engine = RedshiftDataEngine(ctx)
+    engine: Engine = OnFirstUse("Redshift's SQL engine", lambda: _load_engine(ctx))
     for name in OPERATIONS:
         handler = _response_handler(engine, name)
         if name in MOTO_OPERATIONS:

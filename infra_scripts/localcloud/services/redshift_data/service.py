@@ -42,9 +42,9 @@ from infra_scripts.localcloud.services.redshift_data.statements import (
     StatementRecord,
     SubStatement,
 )
-from infra_scripts.localcloud.sqlengine import S3Mirror, StatementTimeout, run_with_timeout
+from infra_scripts.localcloud.sqlengine.duck import StatementTimeout, run_with_timeout
 from infra_scripts.localcloud.sqlengine.paging import decode_page_token, encode_page_token
-from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirrors
+from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror, S3Mirrors
 
 log = logging.getLogger("localcloud.redshift_data")
 
