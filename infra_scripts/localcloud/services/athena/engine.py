@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from infra_scripts.localcloud.apishapes import optional_fields
 from infra_scripts.localcloud.services.athena import errors
 from infra_scripts.localcloud.services.athena.errors import AthenaQueryError, QueryCancelled
 from infra_scripts.localcloud.services.athena.glue import GlueCatalog
@@ -150,13 +151,15 @@ class QueryExecution:
     def describe(self) -> dict[str, Any]:
         """The ``QueryExecution`` structure of GetQueryExecution."""
         now = time.time()
-        status: dict[str, Any] = {"State": self.state, "SubmissionDateTime": self.submitted_at}
-        if self.completed_at is not None:
-            status["CompletionDateTime"] = self.completed_at
-        if self.reason:
-            status["StateChangeReason"] = self.reason
-        if self.error:
-            status["AthenaError"] = self.error
+        status: dict[str, Any] = {
+            "State": self.state,
+            "SubmissionDateTime": self.submitted_at,
+            **optional_fields(
+                CompletionDateTime=self.completed_at,
+                StateChangeReason=self.reason,
+                AthenaError=self.error,
+            ),
+        }
         end = self.completed_at or now
         started = self.started_at or end
         stats: dict[str, Any] = {

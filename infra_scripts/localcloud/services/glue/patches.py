@@ -95,6 +95,7 @@ from moto.glue.exceptions import ConcurrentRunsExceededException, InvalidInputEx
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
+from infra_scripts.localcloud.apishapes import optional_fields
 from infra_scripts.localcloud.motolayer.logs import put_messages
 from infra_scripts.localcloud.motolayer.patching import add, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
@@ -220,19 +221,14 @@ class LocalJobRun(_FakeJobRun):
                 "MaxCapacity": self.max_capacity,
                 "LogGroupName": LOG_GROUP,
             }
-            if self.completed_on is not None:
-                result["CompletedOn"] = self.completed_on
-            if self.error_message:
-                result["ErrorMessage"] = self.error_message
-            if self.glue_version:
-                result["GlueVersion"] = self.glue_version
-            if self.previous_run_id:
-                result["PreviousRunId"] = self.previous_run_id
-            if self.notification_property:
-                result["NotificationProperty"] = self.notification_property
-            if self.security_configuration:
-                result["SecurityConfiguration"] = self.security_configuration
-            return result
+            return result | optional_fields(
+                CompletedOn=self.completed_on,
+                ErrorMessage=self.error_message,
+                GlueVersion=self.glue_version,
+                PreviousRunId=self.previous_run_id,
+                NotificationProperty=self.notification_property,
+                SecurityConfiguration=self.security_configuration,
+            )
 
 
 @dataclass

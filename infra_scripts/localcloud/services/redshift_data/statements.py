@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra_scripts.localcloud.apishapes import optional_fields
 from infra_scripts.localcloud.services.redshift_data.results import ResultSet
 
 FINAL = ("FINISHED", "FAILED", "ABORTED")
@@ -74,9 +75,7 @@ class SubStatement:
             "ResultSize": self.result_size,
             "RedshiftQueryId": self.redshift_query_id,
         }
-        if self.error:
-            data["Error"] = self.error
-        return data
+        return data | optional_fields(Error=self.error)
 
 
 @dataclass
@@ -182,15 +181,12 @@ class StatementRecord:
             data["QueryString"] = last.query_string
         else:
             data["SubStatements"] = [s.describe() for s in self.subs]
-        if self.error:
-            data["Error"] = self.error
-        if self.parameters:
-            data["QueryParameters"] = self.parameters
-        if self.db_user:
-            data["DbUser"] = self.db_user
-        if self.secret_arn:
-            data["SecretArn"] = self.secret_arn
-        return data
+        return data | optional_fields(
+            Error=self.error,
+            QueryParameters=self.parameters,
+            DbUser=self.db_user,
+            SecretArn=self.secret_arn,
+        )
 
     def list_entry(self) -> dict[str, Any]:
         """StatementData, as ListStatements returns it."""
