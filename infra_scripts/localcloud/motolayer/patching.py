@@ -9,6 +9,9 @@ each is recorded in :data:`PATCHES`, which lists and undoes them.
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
+import sys
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -143,3 +146,30 @@ def replace(owner: Any, name: str, new: Callable[..., Any]) -> Callable[..., Any
 def add(owner: Any, name: str, new: Any) -> None:
     """Add ``owner.name``, which moto must not have yet; recorded in :data:`PATCHES`."""
     PATCHES.add(owner, name, new)
+
+
+def rewrite(cls: type, name: str, old: str, new: str) -> Callable[..., Any]:
+    """Replace ``cls.name`` by its own source with the text ``old`` (which must occur exactly
+    once) replaced by ``new``, compiled in its module's namespace; return the original.
+
+    For a fix in the middle of a long moto method that nothing else can reach. A method
+    using zero-argument ``super()`` cannot be recompiled this way and is refused.
+    """
+    method = require(cls, name)
+    source = textwrap.dedent(inspect.getsource(method))
+    where = f"{cls.__module__}.{cls.__qualname__}.{name}"
+    if source.count(old) != 1:
+        raise MotoVersionError(
+            f"moto internals changed: {where} no longer has the line the local cloud fixes; "
+            f"it needs moto=={MOTO_VERSION} (installed: {installed_moto_version()})"
+        )
+    if "super()" in source:
+        raise MotoVersionError(f"{where} uses super(): it cannot be recompiled")
+    namespace: dict[str, Any] = {}
+    module = sys.modules[method.__module__]
+    exec(
+        compile(source.replace(old, new), inspect.getsourcefile(method) or where, "exec"),
+        vars(module),
+        namespace,
+    )
+    return replace(cls, name, namespace[name])
