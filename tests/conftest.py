@@ -1,7 +1,8 @@
 """Shared fixtures: one local cloud per test session, on a free port, in a temp state dir.
 
-Also the checks on collection (the ``localcloud`` mark) and the original bookstore files
-some tests read from ../shared/seed-samples/.
+Also the checks on collection (the ``localcloud`` mark) and the reference material some
+tests read from ../shared/ when it is there (the original bookstore files, the Step Functions
+executions recorded on AWS).
 """
 
 from __future__ import annotations
@@ -18,16 +19,22 @@ from infra_scripts.localcloud import LocalCloud
 # Glue Timeout is in minutes; the test cloud counts a "minute" as this many seconds.
 TEST_GLUE_MINUTE_SECONDS = 2
 
-# The original bookstore files (/work/shared/seed-samples/README.md): read where they are,
-# never copied into the project; the tests that need them skip when the folder is missing.
+# Reference material beside the project: read where it is, never copied into the project
+# (each folder's README says so); the tests that need a folder skip when it is missing.
+# Fixture name → folder: the original bookstore files, and Step Functions executions
+# recorded on AWS with the tool that replays them.
 PROJECT = Path(__file__).resolve().parents[1]
-SEED_SAMPLES = PROJECT.parent / "shared" / "seed-samples"
-SEED_SAMPLES_MISSING = "../shared/seed-samples/ is missing"
+SHARED = PROJECT.parent / "shared"
+SHARED_FOLDERS = {"seed_samples": SHARED / "seed-samples", "sfn_parity": SHARED / "sfn-parity"}
+
+
+def _missing(folder: Path) -> str:
+    return f"../shared/{folder.name}/ is missing"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Refuse to run a test that uses the shared local cloud without the ``localcloud`` mark;
-    skip the tests that read the original bookstore files when they are missing.
+    skip the tests that read a ../shared/ folder that is missing.
 
     The mark keeps the shell's ``AWS_*`` settings (see below) and lets ``-m`` select the
     tier; a test reaches the cloud through ``local_cloud``, directly or through ``session``
@@ -44,10 +51,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
         and item.get_closest_marker("localcloud") is None
     ]
-    if not SEED_SAMPLES.is_dir():  # skipped where the test is, before any set-up
-        for item in items:
-            if "seed_samples" in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.skip(reason=SEED_SAMPLES_MISSING))
+    for fixture, folder in SHARED_FOLDERS.items():  # skipped before any set-up
+        if not folder.is_dir():
+            for item in items:
+                if fixture in getattr(item, "fixturenames", ()):
+                    item.add_marker(pytest.mark.skip(reason=_missing(folder)))
     if unmarked:
         listed = "\n  ".join(unmarked)
         raise pytest.UsageError(
@@ -57,30 +65,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """In CI, say loudly how many tests did not run because ../shared/seed-samples/ is missing."""
+    """In CI, say loudly how many tests did not run because a ../shared/ folder is missing."""
     if os.environ.get("CI", "").lower() != "true":
         return
-    skipped = [
-        report
-        for report in terminalreporter.stats.get("skipped", [])
-        if isinstance(report.longrepr, tuple) and SEED_SAMPLES_MISSING in str(report.longrepr[2])
-    ]
-    if skipped:
-        tests = "1 test" if len(skipped) == 1 else f"{len(skipped)} tests"
-        terminalreporter.write_sep(
-            "!",
-            f"{tests} did not run: {SEED_SAMPLES_MISSING} (looked for {SEED_SAMPLES})",
-            yellow=True,
-            bold=True,
-        )
+    for folder in SHARED_FOLDERS.values():
+        reason = _missing(folder)
+        skipped = [
+            report
+            for report in terminalreporter.stats.get("skipped", [])
+            if isinstance(report.longrepr, tuple) and reason in str(report.longrepr[2])
+        ]
+        if skipped:
+            tests = "1 test" if len(skipped) == 1 else f"{len(skipped)} tests"
+            terminalreporter.write_sep(
+                "!", f"{tests} did not run: {reason} (looked for {folder})", yellow=True, bold=True
+            )
+
+
+def _shared_folder(fixture: str) -> Path:
+    folder = SHARED_FOLDERS[fixture]
+    if not folder.is_dir():
+        pytest.skip(_missing(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")
 def seed_samples() -> Path:
-    """The folder of the original bookstore files; the test is skipped when it is missing."""
-    if not SEED_SAMPLES.is_dir():
-        pytest.skip(SEED_SAMPLES_MISSING)
-    return SEED_SAMPLES
+    """The folder of the original bookstore files (skipped when it is missing)."""
+    return _shared_folder("seed_samples")
+
+
+@pytest.fixture(scope="session")
+def sfn_parity() -> Path:
+    """The Step Functions executions recorded on AWS and their replay tool (skipped when
+    the folder is missing)."""
+    return _shared_folder("sfn_parity")
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,9 @@
   delay is too long." (AWS's boundary: 24,855 days waits, 24,856 fails); a JSONata
   ``Timestamp`` that is not ISO-8601 is a States.QueryEvaluationError naming the value.
 - **Map input of the wrong type**: the error shows the value as JSON, not a Python type.
+- **Every ``States.*`` error name** is one in ``ErrorEquals`` and when a Map iteration or a
+  Parallel branch passes it up (moto re-wrapped it as a custom name, which refuses the
+  ``States.`` prefix, so e.g. a QueryEvaluationError inside a Map failed with a ValueError).
 - **Assign's string literals** are JSON strings: ``"\\""`` assigns one quote character (moto kept
   the backslash).
 """
@@ -76,6 +79,7 @@ def install() -> None:
     _wait_limits()
     _map_input_error_shows_json()
     _assign_literals_are_json_strings()
+    _states_error_names_recognised()
 
 
 # ----------------------------------------------------------------------------- field paths
@@ -349,3 +353,39 @@ def _json_string(ctx: Any) -> str:
     except ValueError:
         return text
     return value if isinstance(value, str) else text
+
+
+# ----------------------------------------------------------------------------- error names
+def _states_error_names_recognised() -> None:
+    from moto.stepfunctions.parser.asl.parse import preprocessor
+
+    visitor = require(preprocessor, "Preprocessor")
+    original = require(visitor, "visitError_name")
+    names = _component("common.error_name.states_error_name_type", "StatesErrorNameType")
+    states_error_name = _component("common.error_name.states_error_name", "StatesErrorName")
+
+    def visit_error_name(self: Any, ctx: Any) -> Any:
+        literal = ctx.string_literal()
+        if literal is not None:
+            try:
+                return states_error_name(names.from_name(_json_string(literal)))
+            except ValueError:
+                pass  # a custom name
+        return original(self, ctx)
+
+    replace(visitor, "visitError_name", visit_error_name)
+
+    custom = _component("common.error_name.custom_error_name", "CustomErrorName")
+
+    def error_name(error_name: Any) -> Any:
+        """A child's error name as its parent re-raises it: States.* stay States.* names."""
+        try:
+            return states_error_name(names.from_name(str(error_name)))
+        except ValueError:
+            return custom(error_name=error_name)
+
+    for module in (
+        "state.exec.state_map.iteration.iteration_worker",
+        "state.exec.state_parallel.branches_decl",
+    ):
+        replace(importlib.import_module(f"{_COMPONENT}.{module}"), "CustomErrorName", error_name)
