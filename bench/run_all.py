@@ -21,7 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import parse
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ("localcloud", "sample_data", "etl", "athena", "e2e", "burst", "notebooks")
+SCRIPTS = (
+    "localcloud",
+    "stepfunctions",
+    "sample_data",
+    "etl",
+    "athena",
+    "e2e",
+    "burst",
+    "notebooks",
+)
 
 
 def run_script(name: str) -> tuple[int, float, list[dict[str, object]]]:
