@@ -343,3 +343,28 @@ def test_a_wait_beyond_the_limit_fails_at_once(session):
         "state delay is too long.",
     )
     assert time.monotonic() - started < DEADLINE_S
+
+
+def test_a_definition_whose_jsonata_does_not_parse_is_refused(session):
+    sfn = session.client("stepfunctions")
+    with pytest.raises(sfn.exceptions.InvalidDefinition) as refused:
+        sfn.create_state_machine(
+            name=unique("bad-jsonata"),
+            definition=json.dumps(pass_output({"v": "{% 1 + %}"})),
+            roleArn=role_arn(session),
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid State Machine Definition: 'INVALID_JSONATA_EXPRESSION: Unexpected end of "
+        "expression at /States/P/Output/v'"
+    )
+
+
+def test_a_definition_moto_cannot_parse_is_invalid_definition(session):
+    """An SDK sees the error type (moto's own refusal carried none)."""
+    sfn = session.client("stepfunctions")
+    with pytest.raises(sfn.exceptions.InvalidDefinition):
+        sfn.create_state_machine(
+            name=unique("bad-asl"),
+            definition=json.dumps({"StartAt": "X", "States": {"X": {"Type": "NoSuchType"}}}),
+            roleArn=role_arn(session),
+        )

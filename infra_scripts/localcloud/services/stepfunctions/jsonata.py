@@ -160,7 +160,7 @@ class Evaluator:
             try:
                 template = jsonata_lib.Jsonata(expression)
             except jexception.JException as exc:
-                raise _evaluation_error(exc) from None
+                raise evaluation_error(exc) from None
             with self._lock:
                 if len(self._parsed) >= MAX_CACHED_EXPRESSIONS:
                     self._parsed.pop(next(iter(self._parsed)))
@@ -181,7 +181,7 @@ class Evaluator:
         try:
             result = instance.evaluate(None, frame)
         except jexception.JException as exc:
-            raise _evaluation_error(exc) from None
+            raise evaluation_error(exc) from None
         except JSONataEvaluationError:
             raise
         except RecursionError:
@@ -209,7 +209,8 @@ _ARRAY_TYPES = {"a": "arrays", "b": "booleans", "n": "numbers", "o": "objects", 
 _PLACEHOLDER = re.compile(r"\{\{(\{?)(\w+)\}?\}\}")
 
 
-def _evaluation_error(exc: jexception.JException) -> JSONataEvaluationError:
+def evaluation_error(exc: jexception.JException) -> JSONataEvaluationError:
+    """JSONata's error as jsonata-js words it (AWS's wording)."""
     code = getattr(exc, "error", "") or ""
     if code in _BOUND_MESSAGES:
         return JSONataEvaluationError("", _BOUND_MESSAGES[code])
@@ -280,10 +281,10 @@ def _evaluate_or_fail(env: Any, expression: str, bindings: dict[str, Any]) -> An
     except JSONataEvaluationError as exc:
         # AWS: ". T0410: Argument 1 …" after a coded JSONata error, ": …" before a bare one
         cause = f"threw an error during evaluation{'. ' if exc.code else ': '}{exc}"
-    _raise_query_evaluation_error(env, expression, cause)
+    _raise_queryevaluation_error(env, expression, cause)
 
 
-def _raise_query_evaluation_error(env: Any, expression: str, what: str) -> None:
+def _raise_queryevaluation_error(env: Any, expression: str, what: str) -> None:
     from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,

@@ -79,7 +79,7 @@ def _apply_patches(ctx: ServerContext) -> None:
     )
     from moto.stepfunctions.parser.asl.utils import encoding
 
-    from infra_scripts.localcloud.services.stepfunctions import jsonata, semantics
+    from infra_scripts.localcloud.services.stepfunctions import definitions, jsonata, semantics
     from infra_scripts.localcloud.services.stepfunctions.caches import install_caches
 
     rewrite(
@@ -107,6 +107,7 @@ def _apply_patches(ctx: ServerContext) -> None:
     install_caches()
     jsonata.install()
     semantics.install()
+    definitions.install()
     api.install_interpreter(ctx)
 
 
