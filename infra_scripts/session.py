@@ -28,8 +28,10 @@ LOCAL_SECRET_KEY = "testing"
 AWS_ENV_PREFIX = "AWS_"
 
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
-# The local cloud is on 127.0.0.1: never through the shell's HTTP(S)_PROXY.
-LOCAL_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(proxies={}))
+# The local cloud is on 127.0.0.1: never through the shell's HTTP(S)_PROXY, and never with a
+# host prefix (botocore sends StartSyncExecution and TestState to "sync-<host>", which for an
+# IP address names no host).
+LOCAL_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(proxies={}, inject_host_prefix=False))
 
 
 def make_session(settings: Settings) -> boto3.Session:
@@ -151,6 +153,7 @@ def write_local_profile(settings: Settings) -> Path:
         f"endpoint_url = {settings.local_endpoint}\n"
         f"aws_access_key_id = {LOCAL_ACCESS_KEY}\n"
         f"aws_secret_access_key = {LOCAL_SECRET_KEY}\n"
+        "disable_host_prefix_injection = true\n"
     )
     if not path.exists() or path.read_text() != text:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +176,7 @@ def local_environment(settings: Settings) -> dict[str, str]:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
     }
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -147,6 +147,8 @@ class ServerContext:
     started_at: float = field(default=0.0)
     # State shared between services lives here, not in module globals.
     glue_run_ends: RunEndSignals = field(default_factory=RunEndSignals, compare=False)
+    # What one service keeps beside moto's backends, by service name (its own type).
+    service_state: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def endpoint(self) -> str:
@@ -169,4 +171,6 @@ class ServerContext:
             "AWS_SESSION_TOKEN": "testing",
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
+            # "sync-127.0.0.1" (StartSyncExecution, TestState) names no host
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         }

@@ -331,6 +331,7 @@ def test_child_processes_lose_every_aws_variable(hostile, local_settings):
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
     }
     assert local_process_environment(local_settings, {"AWS_PROFILE": "x", "A": "1"})["A"] == "1"
 

@@ -1,0 +1,92 @@
+"""Step Functions API errors, as AWS names them (``__type``) and words them where its API
+reference does (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html
+and each operation's Errors section).
+
+moto 5.2.5's parser module declares these names too, but its classes cannot be raised as
+they are (their constructors need a message they do not pass, and they carry no error type):
+these are ``AWSError`` subclasses, which moto's dispatcher serialises as AWS JSON errors.
+"""
+
+from __future__ import annotations
+
+from moto.core.exceptions import AWSError
+
+
+class StepFunctionsError(AWSError):
+    """Base of the errors below (HTTP 400, as every Step Functions client error)."""
+
+    STATUS = 400
+    MESSAGE = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.MESSAGE)
+
+
+class ActivityDoesNotExist(StepFunctionsError):
+    TYPE = "ActivityDoesNotExist"
+
+    def __init__(self, activity_arn: str) -> None:
+        super().__init__(f"Activity Does Not Exist: '{activity_arn}'")
+
+
+class ConflictException(StepFunctionsError):
+    TYPE = "ConflictException"
+
+
+class ExecutionDoesNotExist(StepFunctionsError):
+    TYPE = "ExecutionDoesNotExist"
+
+    def __init__(self, execution_arn: str) -> None:
+        super().__init__(f"Execution Does Not Exist: '{execution_arn}'")
+
+
+class ExecutionNotRedrivable(StepFunctionsError):
+    TYPE = "ExecutionNotRedrivable"
+
+
+class InvalidArn(StepFunctionsError):
+    TYPE = "InvalidArn"
+
+
+class InvalidDefinition(StepFunctionsError):
+    TYPE = "InvalidDefinition"
+
+
+class InvalidExecutionInput(StepFunctionsError):
+    TYPE = "InvalidExecutionInput"
+
+
+class InvalidOutput(StepFunctionsError):
+    TYPE = "InvalidOutput"
+
+
+class InvalidToken(StepFunctionsError):
+    TYPE = "InvalidToken"
+    MESSAGE = "The provided token is not valid."
+
+
+class StateMachineDoesNotExist(StepFunctionsError):
+    TYPE = "StateMachineDoesNotExist"
+
+    def __init__(self, state_machine_arn: str) -> None:
+        super().__init__(f"State Machine Does Not Exist: '{state_machine_arn}'")
+
+
+class StateMachineTypeNotSupported(StepFunctionsError):
+    TYPE = "StateMachineTypeNotSupported"
+
+
+class TaskDoesNotExist(StepFunctionsError):
+    TYPE = "TaskDoesNotExist"
+
+
+class TaskTimedOut(StepFunctionsError):
+    TYPE = "TaskTimedOut"
+    MESSAGE = (
+        "The task token has either expired or the task associated with the token has "
+        "already been closed."
+    )
+
+
+class ValidationException(StepFunctionsError):
+    TYPE = "ValidationException"
