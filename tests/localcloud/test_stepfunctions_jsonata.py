@@ -368,3 +368,9 @@ def test_a_definition_moto_cannot_parse_is_invalid_definition(session):
             definition=json.dumps({"StartAt": "X", "States": {"X": {"Type": "NoSuchType"}}}),
             roleArn=role_arn(session),
         )
+
+
+def test_a_number_out_of_range_is_a_query_evaluation_error(session):
+    error, cause = _failure(session, pass_output({"v": "{% 1 / 0 %}"}))
+    assert error == "States.QueryEvaluationError"
+    assert "'Output/v' threw an error during evaluation. D1001:" in cause

@@ -143,3 +143,24 @@ def test_background_load_runs_once_and_every_waiter_sees_its_failure():
             load.load()
     load.start()
     assert runs == [1]
+
+
+def test_the_step_functions_interpreter_patches_apply_to_the_pinned_moto(tmp_path):
+    """They apply on the first Step Functions call (the interpreter loads lazily): this makes
+    a mismatch fail here, not in a running server."""
+    found = _run(
+        f"""
+        import json
+        from pathlib import Path
+        from infra_scripts.localcloud.motolayer.patching import PATCHES
+        from infra_scripts.localcloud.runtime import ServerContext
+        from infra_scripts.localcloud.server import app
+        from infra_scripts.localcloud.services.stepfunctions import patches
+        ctx = ServerContext(port=1, state_dir=Path({str(tmp_path)!r}))
+        app.install_services(ctx)
+        before = len(PATCHES.applied())
+        patches._apply_patches(ctx)
+        print(json.dumps(len(PATCHES.applied()) - before))
+        """
+    )
+    assert found > 40  # the interpreter's fixes, JSONata, semantics, APIs

@@ -73,3 +73,29 @@ def test_undo_on_exit_keeps_what_was_applied_before():
         registry.replace(owner, "b", 2)
     assert (owner.a, owner.b) == (2, 1)
     assert registry.undo() == 1 and owner.a == 1
+
+
+class _Moto:
+    def method(self, value):
+        doubled = value * 2
+        return doubled
+
+    def private(self):
+        return self.__hidden  # type: ignore[attr-defined]
+
+
+def test_rewrite_changes_one_line_and_keeps_the_line_numbers():
+    import inspect
+
+    with patching.PATCHES.undone_on_exit():
+        patching.rewrite(_Moto, "method", "value * 2", "value * 3")
+        assert _Moto().method(2) == 6
+        assert _Moto.method.__code__.co_firstlineno == inspect.getsourcelines(_Moto.method)[1]
+    assert _Moto().method(2) == 4
+
+
+def test_rewrite_refuses_a_line_that_is_not_there_and_a_private_name():
+    with pytest.raises(MotoVersionError, match=r"no longer has the line.*moto==5\.2\.5"):
+        patching.rewrite(_Moto, "method", "value * 7", "value")
+    with pytest.raises(MotoVersionError, match="private name"):
+        patching.rewrite(_Moto, "private", "self.__hidden", "None")

@@ -1,15 +1,19 @@
 """Checked monkey-patching of moto internals.
 
-moto has no plugin API, so every executor replaces a moto function before the server
-starts. Each replacement first checks that what it replaces exists (and each addition that
-it does not), so a moto upgrade fails loudly at start-up instead of silently faking again;
-each is recorded in :data:`PATCHES`, which lists and undoes them.
+moto has no plugin API, so every service replaces moto functions when it is installed (the
+Step Functions interpreter's on its first use, as it loads lazily). Each replacement first
+checks that what it replaces exists (and each addition that it does not), so a moto that is
+not the pinned one fails loudly instead of silently faking again (the version itself is
+checked before the server listens); each is recorded in :data:`PATCHES`, which lists and
+undoes them.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import inspect
+import re
 import sys
 import textwrap
 import threading
@@ -152,24 +156,27 @@ def rewrite(cls: type, name: str, old: str, new: str) -> Callable[..., Any]:
     """Replace ``cls.name`` by its own source with the text ``old`` (which must occur exactly
     once) replaced by ``new``, compiled in its module's namespace; return the original.
 
-    For a fix in the middle of a long moto method that nothing else can reach. A method
-    using zero-argument ``super()`` cannot be recompiled this way and is refused.
+    For a fix in the middle of a long moto method that nothing else can reach. Tracebacks
+    keep the method's line numbers. A method using zero-argument ``super()`` or a private
+    (name-mangled) ``__name`` cannot be recompiled outside its class and is refused.
     """
     method = require(cls, name)
-    source = textwrap.dedent(inspect.getsource(method))
+    lines, first_line = inspect.getsourcelines(method)
+    source = textwrap.dedent("".join(lines))
     where = f"{cls.__module__}.{cls.__qualname__}.{name}"
     if source.count(old) != 1:
         raise MotoVersionError(
             f"moto internals changed: {where} no longer has the line the local cloud fixes; "
             f"it needs moto=={MOTO_VERSION} (installed: {installed_moto_version()})"
         )
-    if "super()" in source:
-        raise MotoVersionError(f"{where} uses super(): it cannot be recompiled")
+    if "super()" in source or _PRIVATE_NAME.search(source):
+        raise MotoVersionError(f"{where} uses super() or a private name: it cannot be recompiled")
+    tree = ast.parse(source.replace(old, new))
+    ast.increment_lineno(tree, first_line - 1)
     namespace: dict[str, Any] = {}
     module = sys.modules[method.__module__]
-    exec(
-        compile(source.replace(old, new), inspect.getsourcefile(method) or where, "exec"),
-        vars(module),
-        namespace,
-    )
+    exec(compile(tree, inspect.getsourcefile(method) or where, "exec"), vars(module), namespace)
     return replace(cls, name, namespace[name])
+
+
+_PRIVATE_NAME = re.compile(r"\b__[A-Za-z_]\w*(?<!__)\b")

@@ -18,6 +18,7 @@ import copy
 import functools
 import hashlib
 import json
+import logging
 import math
 import random
 import re
@@ -31,7 +32,12 @@ from jsonata import jexception
 from jsonata import utils as jsonata_utils
 
 from infra_scripts.localcloud.motolayer.patching import replace, require
-from infra_scripts.localcloud.services.stepfunctions.semantics import field_path
+from infra_scripts.localcloud.services.stepfunctions.semantics import (
+    evaluation_failure,
+    field_path,
+)
+
+log = logging.getLogger("localcloud.stepfunctions")
 
 MAX_CACHED_EXPRESSIONS = 4096
 HASH_ALGORITHMS = {
@@ -55,6 +61,14 @@ class JSONataEvaluationError(Exception):
 
 class Undefined(Exception):
     """The expression returned nothing (JSONata's ``undefined``)."""
+
+
+class UnsupportedResult(Exception):
+    """The expression returned something JSON cannot hold (a function)."""
+
+
+class InternalEvaluationError(Exception):
+    """The engine itself failed on the expression (AWS: "threw an internal error")."""
 
 
 # ----------------------------------------------------------------------------- AWS functions
@@ -185,12 +199,18 @@ class Evaluator:
         except JSONataEvaluationError:
             raise
         except RecursionError:
-            raise JSONataEvaluationError("U1001", "Stack overflow error") from None
+            raise JSONataEvaluationError("", "Stack overflow error") from None
+        except (ZeroDivisionError, OverflowError):  # jsonata-js: 1/0 is Infinity, refused
+            raise JSONataEvaluationError("D1001", "Number out of range") from None
+        except Exception as exc:
+            raise InternalEvaluationError(f"{type(exc).__name__}: {exc}") from None
         if result is None:
             raise Undefined(expression)
         if _is_function(result):
-            raise TypeError("a function")
-        return jsonata_utils.Utils.convert_nulls(result)
+            raise UnsupportedResult(expression)
+        # A copy: bound values (variables, $states) must not be shared with what the
+        # interpreter does to the result (it edits task parameters in place).
+        return copy.deepcopy(jsonata_utils.Utils.convert_nulls(result))
 
 
 def _to_jsonata(value: Any) -> Any:
@@ -276,46 +296,33 @@ def _evaluate_or_fail(env: Any, expression: str, bindings: dict[str, Any]) -> An
         return evaluator().evaluate(expression, bindings)
     except Undefined:
         cause = "returned nothing (undefined)."
-    except TypeError:
+    except UnsupportedResult:
         cause = "returned an unsupported result type."
     except JSONataEvaluationError as exc:
         # AWS: ". T0410: Argument 1 …" after a coded JSONata error, ": …" before a bare one
         cause = f"threw an error during evaluation{'. ' if exc.code else ': '}{exc}"
-    _raise_queryevaluation_error(env, expression, cause)
+    except InternalEvaluationError as exc:
+        log.warning("JSONata engine failed on %r: %s", expression, exc)
+        cause = "threw an internal error during evaluation."
+    _raise_query_evaluation_error(env, expression, cause)
 
 
-def _raise_queryevaluation_error(env: Any, expression: str, what: str) -> None:
-    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
+def _raise_query_evaluation_error(env: Any, expression: str, what: str) -> None:
+    """Fail the state with States.QueryEvaluationError naming the expression and its field."""
+    from moto.stepfunctions.parser.api import HistoryEventType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
         FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
     )
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-    error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
     field = field_path(env)
     where = f" specified for the field '{field}'" if field else ""
-    details = EvaluationFailedEventDetails(
-        error=error_name.error_name,
-        cause=f"The JSONata expression '{expression}'{where} {what}",
-    )
-    if field:
-        details["location"] = field
-    failure = FailureEvent(
-        env=env,
-        error_name=error_name,
-        event_type=HistoryEventType.EvaluationFailed,
-        event_details=EventDetails(evaluationFailedEventDetails=details),
-    )
+    failure = evaluation_failure(env, f"The JSONata expression '{expression}'{where} {what}", field)
     env.event_manager.add_event(
         context=env.event_history_context,
         event_type=HistoryEventType.EvaluationFailed,
-        event_details=EventDetails(evaluationFailedEventDetails=details),
+        event_details=EventDetails(
+            evaluationFailedEventDetails=failure.event_details["evaluationFailedEventDetails"]
+        ),
     )
     raise FailureEventException(failure_event=failure)

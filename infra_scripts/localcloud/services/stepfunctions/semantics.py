@@ -247,7 +247,7 @@ def _wait_limits() -> None:
     def create_failure_event(self: Any, env: Any, timestamp_str: str) -> Any:
         if not isinstance(self.string, string_jsonata):
             return original_failure(self, env, timestamp_str)
-        return _evaluation_failure(
+        return evaluation_failure(
             env,
             "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
             f"format string: {timestamp_str}",
@@ -257,56 +257,51 @@ def _wait_limits() -> None:
     replace(timestamp, "_create_failure_event", create_failure_event)
 
 
-def _fail(env: Any, error: str, cause: str) -> None:
-    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+def _moto(module: str, name: str) -> Any:
+    """A name of moto's Step Functions parser package (``api``, ``asl.eval…``)."""
+    return require(importlib.import_module(f"moto.stepfunctions.parser.{module}"), name)
 
-    raise FailureEventException(
-        FailureEvent(
+
+def _fail(env: Any, error: str, cause: str) -> None:
+    """Fail the execution at once with ``error`` and ``cause`` (ExecutionFailed)."""
+    details = _moto("api", "ExecutionFailedEventDetails")(error=error, cause=cause)
+    raise _moto("asl.component.common.error_name.failure_event", "FailureEventException")(
+        _moto("asl.component.common.error_name.failure_event", "FailureEvent")(
             env=env,
-            error_name=StatesErrorName(typ=StatesErrorNameType.from_name(error)),
-            event_type=HistoryEventType.ExecutionFailed,
-            event_details=EventDetails(
-                executionFailedEventDetails=ExecutionFailedEventDetails(error=error, cause=cause)
+            error_name=states_error_name(error),
+            event_type=_moto("api", "HistoryEventType").ExecutionFailed,
+            event_details=_moto("asl.eval.event.event_detail", "EventDetails")(
+                executionFailedEventDetails=details
             ),
         )
     )
 
 
-def _evaluation_failure(env: Any, cause: str, location: str | None = None) -> Any:
+def evaluation_failure(env: Any, cause: str, location: str | None = None) -> Any:
     """A States.QueryEvaluationError failure event (EvaluationFailed in the history)."""
-    from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
-        StatesErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
-    details = EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
+    error_name = states_error_name("States.QueryEvaluationError")
+    details = _moto("api", "EvaluationFailedEventDetails")(error=error_name.error_name, cause=cause)
     if location:
         details["location"] = location
-    return FailureEvent(
+    return _moto("asl.component.common.error_name.failure_event", "FailureEvent")(
         env=env,
         error_name=error_name,
-        event_type=HistoryEventType.EvaluationFailed,
-        event_details=EventDetails(evaluationFailedEventDetails=details),
+        event_type=_moto("api", "HistoryEventType").EvaluationFailed,
+        event_details=_moto("asl.eval.event.event_detail", "EventDetails")(
+            evaluationFailedEventDetails=details
+        ),
     )
+
+
+def states_error_name(name: Any) -> Any:
+    """moto's error name for ``name``: a StatesErrorName for AWS's ``States.*`` names, a
+    CustomErrorName otherwise (which refuses the ``States.`` prefix)."""
+    names = _component("common.error_name.states_error_name_type", "StatesErrorNameType")
+    try:
+        typ = names.from_name(str(name))
+    except ValueError:
+        return _component("common.error_name.custom_error_name", "CustomErrorName")(error_name=name)
+    return _component("common.error_name.states_error_name", "StatesErrorName")(typ=typ)
 
 
 # ----------------------------------------------------------------------------- Map
@@ -361,31 +356,23 @@ def _states_error_names_recognised() -> None:
 
     visitor = require(preprocessor, "Preprocessor")
     original = require(visitor, "visitError_name")
-    names = _component("common.error_name.states_error_name_type", "StatesErrorNameType")
-    states_error_name = _component("common.error_name.states_error_name", "StatesErrorName")
+    states_name = _component("common.error_name.states_error_name", "StatesErrorName")
 
     def visit_error_name(self: Any, ctx: Any) -> Any:
         literal = ctx.string_literal()
         if literal is not None:
-            try:
-                return states_error_name(names.from_name(_json_string(literal)))
-            except ValueError:
-                pass  # a custom name
+            name = states_error_name(_json_string(literal))
+            if isinstance(name, states_name):
+                return name
         return original(self, ctx)
 
     replace(visitor, "visitError_name", visit_error_name)
-
-    custom = _component("common.error_name.custom_error_name", "CustomErrorName")
-
-    def error_name(error_name: Any) -> Any:
-        """A child's error name as its parent re-raises it: States.* stay States.* names."""
-        try:
-            return states_error_name(names.from_name(str(error_name)))
-        except ValueError:
-            return custom(error_name=error_name)
-
     for module in (
         "state.exec.state_map.iteration.iteration_worker",
         "state.exec.state_parallel.branches_decl",
     ):
-        replace(importlib.import_module(f"{_COMPONENT}.{module}"), "CustomErrorName", error_name)
+        replace(
+            importlib.import_module(f"{_COMPONENT}.{module}"),
+            "CustomErrorName",
+            lambda error_name: states_error_name(error_name),
+        )
