@@ -45,3 +45,8 @@ class QueryFailedError(RetailKitError):
         self.statement_id = statement_id
         self.status = status
         self.error = error
+
+
+class AwsAccessError(RetailKitError):
+    """AWS cannot be used as the command needs: no, expired or refused credentials, or no
+    connection. Raised by the check that runs before a command's first change on AWS."""

@@ -9,6 +9,7 @@ local target's calls anywhere else. ``target=aws`` is the standard chain, untouc
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,21 @@ import boto3
 import botocore.session
 from botocore import configprovider
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSOError,
+    TokenRetrievalError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from infra_scripts.config import Settings
+from infra_scripts.exceptions import AwsAccessError
 
 LOCAL_PROFILE = "retailkit-local"
 # Dummy credentials for the local cloud; moto accepts any.
@@ -32,6 +46,11 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_
 # host prefix (botocore sends StartSyncExecution and TestState to "sync-<host>", which for an
 # IP address names no host).
 LOCAL_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(proxies={}, inject_host_prefix=False))
+# The check before a command's first AWS call: one retry and short timeouts, so that a
+# machine without a route to AWS gets its answer in ~30 s, not after minutes of retries.
+AWS_CHECK_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10
+)
 
 
 def make_session(settings: Settings) -> boto3.Session:
@@ -194,3 +213,103 @@ def local_process_environment(
     env = {k: v for k, v in inherited.items() if not k.startswith(AWS_ENV_PREFIX)}
     env.update(local_environment(settings))
     return env
+
+
+# --- target aws: the credentials check and AWS's expected errors in one line ---------------
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+THROTTLED_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+# "403": what botocore gives as the code of a HEAD request's refusal (no body), HeadBucket's
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"})
+SIGN_IN = (
+    "sign in with `aws sso login --profile <name>` and `export AWS_PROFILE=<name>`, "
+    "or store access keys with `aws configure`"
+)
+# "User: arn:… is not authorized to perform: iam:CreateRole on resource: arn:… because …"
+_NOT_AUTHORIZED = re.compile(
+    r"(?:User|Principal): (?P<principal>\S+) is not authorized to perform: (?P<action>\S+)"
+    r"(?: on resource: (?P<resource>\S+))?(?P<why> (?:because|with an explicit deny)[^.]*)?"
+)
+
+
+def explain_aws_error(exc: BaseException, profile: str | None = None) -> str | None:
+    """One line for an error a user of ``--target aws`` is expected to meet (missing or
+    expired credentials, throttling, access denied, no connection); None for any other.
+
+    Decided on botocore's exception classes and, for :class:`ClientError`, AWS's error code
+    (``Error.Code``); the message is read only to name the denied action and principal.
+    ``profile``: the AWS profile in use, named in the sign-in advice.
+    """
+    login = (
+        f"`aws sso login --profile {profile}`" if profile else "`aws sso login --profile <name>`"
+    )
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return f"no AWS credentials found for --target aws: {SIGN_IN}"
+    if isinstance(exc, CredentialRetrievalError):
+        return f"the AWS credentials could not be loaded ({exc}): {SIGN_IN}"
+    if isinstance(exc, (TokenRetrievalError, SSOError)):
+        return f"the AWS SSO sign-in has expired (or was never made): run {login}, then retry"
+    if isinstance(exc, ProfileNotFound):
+        return (
+            f"{exc}: check AWS_PROFILE (`aws configure list-profiles` lists them), or create "
+            "the profile with `aws configure sso` or `aws configure`"
+        )
+    if isinstance(exc, (BotocoreConnectionError, HTTPClientError)):
+        return f"cannot reach AWS ({exc}): check the network, the proxy (HTTPS_PROXY), the region"
+    if not isinstance(exc, ClientError):
+        return None
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    call = exc.operation_name
+    if code in EXPIRED_CODES:
+        clock = " (or this machine's clock is wrong)" if code == "RequestExpired" else ""
+        return (
+            f"the AWS credentials have expired{clock}: {code} from {call}; sign in again with "
+            f"{login}, or renew the keys (`aws configure`, AWS_SESSION_TOKEN)"
+        )
+    if code in THROTTLED_CODES:
+        return (
+            f"AWS throttled {call} ({code}) beyond the SDK's retries: wait a minute and run "
+            "the command again"
+        )
+    if code in DENIED_CODES:
+        found = _NOT_AUTHORIZED.search(message)
+        if found is None:
+            return (
+                f"AWS denied {call} ({code}: {message or 'no reason given'}) to the identity "
+                "`aws sts get-caller-identity` shows: grant it that permission, or use a profile "
+                "that has it"
+            )
+        resource = found["resource"].strip("\"'") if found["resource"] else None
+        return (
+            f"AWS denied {found['action']} to {found['principal']}"
+            + (f" on {resource}" if resource else "")
+            + f" ({code}{':' + found['why'] if found['why'] else ''}): grant that principal "
+            "the permission, or use a profile that has it"
+        )
+    return None
+
+
+def checked_aws_session(settings: Settings) -> boto3.Session:
+    """The ``target=aws`` Session, once credentials were found and AWS accepted them.
+
+    Runs before anything is created: credentials from the standard chain (no network when
+    there are none), then STS ``GetCallerIdentity`` with :data:`AWS_CHECK_CONFIG`'s short
+    deadline. Raises :class:`AwsAccessError` (one line, "nothing was created or changed")
+    for what :func:`explain_aws_error` explains; other errors propagate.
+    """
+    session = None
+    try:
+        session = make_session(settings)
+        credentials = session.get_credentials()
+        if credentials is None or not credentials.get_frozen_credentials().access_key:
+            raise NoCredentialsError()
+        session.client("sts", config=AWS_CHECK_CONFIG).get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:
+        profile = session.profile_name if session is not None else None
+        message = explain_aws_error(exc, None if profile == "default" else profile)
+        if message is None:
+            raise
+        raise AwsAccessError(f"{message}; nothing was created or changed") from exc
+    return session

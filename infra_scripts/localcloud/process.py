@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from infra_scripts.localcloud.runtime import HEALTH_PATH, SERVICE_NAME
 
 START_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 10.0
+# A busy server (2 shared cores, a burst of uploads) may take a while to answer its probe:
+# when the port is taken, status() and stop() wait this long before saying "not the kit's".
+BUSY_PROBE_TIMEOUT_S = 2.0
 SERVER_MODULE = "infra_scripts.localcloud.server"
 
 
@@ -42,6 +47,28 @@ class Status:
             f"local cloud: healthy on http://127.0.0.1:{self.port} (pid {self.pid}, "
             f"moto {self.moto_version}, up {self.uptime_s:.0f}s, state {self.state_dir})"
         )
+
+    def serves(self, settings: Settings) -> bool:
+        """True when this is a running server of ``settings.state_dir`` (not another one's
+        on the same port)."""
+        return self.running and same_dir(self.state_dir, settings.state_dir)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A server :func:`stop_servers` stopped, and how it was found."""
+
+    pid: int
+    port: int | None
+    state_dir: str | None
+    found_by: str  # "pid file" (this state dir's) or "port" (the health probe's answer)
+
+
+def same_dir(a: str | os.PathLike[str] | None, b: str | os.PathLike[str] | None) -> bool:
+    """Whether two state-dir paths name the same folder (which may no longer exist)."""
+    if a is None or b is None:
+        return False
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
 
 
 def pid_file(settings: Settings) -> Path:
@@ -90,13 +117,18 @@ def _read_pid(settings: Settings) -> int | None:
 
 
 def _is_alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie (exited, not yet reaped by its parent) is not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # "<pid> (<name>) <state> …": the name may hold spaces and parentheses
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _is_our_server(pid: int) -> bool:
@@ -110,9 +142,12 @@ def _is_our_server(pid: int) -> bool:
 
 def status(settings: Settings) -> Status:
     """Health, port and moto version of the local cloud for ``settings``."""
-    doc = probe(settings.local_port)
+    port = settings.local_port
+    doc = probe(port)
+    if doc is None and not port_is_free(port):
+        doc = probe(port, timeout=BUSY_PROBE_TIMEOUT_S)
     if doc is None:
-        return Status(running=False, port=settings.local_port)
+        return Status(running=False, port=port)
     return Status(
         running=True,
         port=settings.local_port,
@@ -138,7 +173,9 @@ def start(
 ) -> tuple[Status, bool]:
     """Start the local cloud in the background; return its status and whether it was started.
 
-    Idempotent: if it is already running on the port, nothing is started. Raises
+    Idempotent: if a local cloud of the kit already answers on the port, nothing is started
+    and its status is returned, even when it serves another state dir (then
+    ``status.serves(settings)`` is False; ``retailkit local start`` says so). Raises
     :class:`PortInUseError` if something else holds the port.
     """
     current = status(settings)
@@ -203,10 +240,21 @@ def server_environment(settings: Settings) -> dict[str, str]:
 
 
 def _terminate(pid: int, deadline_s: float = STOP_DEADLINE_S) -> None:
-    """SIGTERM the server's process group (its Lambda workers and Glue runs too), then SIGKILL."""
+    """SIGTERM the server's process group (its Lambda workers and Glue runs too), then SIGKILL.
+
+    A server started in the background leads its own group; one started with
+    ``--foreground`` may not (it is in its shell's job), and then only it is signalled.
+    """
+    try:
+        leads_group = os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
-            os.killpg(pid, sig)
+            if leads_group:
+                os.killpg(pid, sig)
+            else:
+                os.kill(pid, sig)
         except ProcessLookupError:
             return
         except PermissionError:
@@ -223,23 +271,109 @@ def _terminate(pid: int, deadline_s: float = STOP_DEADLINE_S) -> None:
 
 
 def stop(settings: Settings) -> bool:
-    """Stop the local cloud started from this state dir; return False if it was not running.
+    """Stop the local cloud of this state dir and the one on its port; False if none ran.
 
-    Only the process recorded in the PID file is stopped, and only if it is the
-    local-cloud server (never another program that reused the PID or holds the port).
+    See :func:`stop_servers`.
     """
+    return bool(stop_servers(settings))
+
+
+def stop_servers(settings: Settings) -> list[Stopped]:
+    """Stop the local cloud recorded in this state dir's PID file, and the kit's local cloud
+    answering on ``settings.local_port`` whatever its state dir (another one, or one that was
+    deleted with its PID file); return what was stopped.
+
+    Never another program: the PID file's process only if it runs the server module (PID
+    reuse), the port's only if it answers the health probe as this kit's server, with its pid.
+    """
+    port = settings.local_port
+    doc = probe(port, timeout=BUSY_PROBE_TIMEOUT_S)
+    on_port = doc.get("pid") if doc else None
+    stopped: list[Stopped] = []
     pid = _read_pid(settings)
-    if pid is None or not _is_alive(pid) or not _is_our_server(pid):
-        pid_file(settings).unlink(missing_ok=True)
-        return False
-    _terminate(pid)
+    if pid is not None and _is_alive(pid) and _is_our_server(pid):
+        _terminate(pid)
+        where = port if pid == on_port else None
+        stopped.append(Stopped(pid, where, str(settings.state_dir), "pid file"))
     pid_file(settings).unlink(missing_ok=True)
-    return True
+    if (
+        doc
+        and isinstance(on_port, int)
+        and on_port not in {s.pid for s in stopped}
+        and _is_alive(on_port)
+    ):
+        try:
+            _terminate(on_port)
+        except PermissionError:
+            raise LocalCloudError(
+                f"the local cloud on port {port} (pid {on_port}) belongs to another user: "
+                "stop it as that user"
+            ) from None
+        state_dir = doc.get("state_dir")
+        stopped.append(Stopped(on_port, port, state_dir, "port"))
+        if state_dir:  # its own PID file, if that still names it
+            _forget_pid(Path(state_dir) / pid_file(settings).name, on_port)
+    return stopped
 
 
-def read_log(settings: Settings, lines: int = 50) -> str:
-    """The last ``lines`` lines of the local cloud's log file."""
-    return _tail(log_file(settings), lines)
+def _forget_pid(path: Path, pid: int) -> None:
+    try:
+        if int(path.read_text().strip()) == pid:
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def read_log(settings: Settings, lines: int = 50, *, errors_only: bool = False) -> str:
+    """The last ``lines`` lines of the local cloud's log file (with ``errors_only``: of its
+    :func:`failure_lines`)."""
+    if not errors_only:
+        return _tail(log_file(settings), lines)
+    try:
+        text = log_file(settings).read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(list(failure_lines(text.splitlines()))[-lines:])
+
+
+# A log record, as the server's logging.basicConfig writes it (server/front.py):
+# "2026-12-07 00:30:26,874 INFO localcloud.requests: POST / 400 AWSGlue.DeleteTable …"
+_RECORD = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<level>[A-Z]+) (?P<logger>\S+): (?P<message>.*)"
+)
+# method, path, status, operation [error code]; a Lambda Invoke whose handler failed is a
+# 200 with "FunctionError=Unhandled" (server/requestlog.py)
+_REQUEST = re.compile(r"^\S+ \S+ (?P<status>\d{3})\b(?P<label>.*)")
+_FAILURE_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
+# Lines outside a record (a Lambda handler's or Glue script's stderr) that start a failure
+_UNRECORDED_FAILURE = re.compile(
+    r"^Traceback \(most recent call last\):|\b[A-Z]\w*(Error|Exception|Warning): "
+)
+
+
+def failure_lines(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a local-cloud log that tell of a failure (``retailkit local logs --errors``).
+
+    A record of level WARNING, ERROR or CRITICAL, a ``localcloud.requests`` line whose HTTP
+    status is 400 or more (or that tells of a Lambda ``FunctionError``), each with the lines
+    that continue it (a traceback); and, outside any record, a traceback or an ``…Error:``
+    line with the lines after it, up to the next record. Lazy: it can filter a log that is
+    still being written.
+    """
+    showing = False
+    for line in lines:
+        record = _RECORD.match(line)
+        if record is not None:
+            level, logger, message = record.group("level", "logger", "message")
+            request = _REQUEST.match(message) if logger == "localcloud.requests" else None
+            showing = level in _FAILURE_LEVELS or (
+                request is not None
+                and (int(request["status"]) >= 400 or " FunctionError=" in request["label"])
+            )
+        elif not showing:
+            showing = _UNRECORDED_FAILURE.search(line) is not None
+        if showing:
+            yield line
 
 
 class LocalCloud:
