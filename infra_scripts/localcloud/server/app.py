@@ -21,7 +21,7 @@ from infra_scripts.localcloud.motolayer import lazyimports as moto_lazy_imports
 from infra_scripts.localcloud.motolayer import speedups as moto_speedups
 from infra_scripts.localcloud.motolayer.patching import PATCHES
 from infra_scripts.localcloud.runtime import ServerContext
-from infra_scripts.localcloud.server import wire_protocols
+from infra_scripts.localcloud.server import requestlog, wire_protocols
 
 # The emulated services, in install order: each is ``services/<name>/patches.py`` with an
 # ``install(ctx)``.
@@ -168,7 +168,13 @@ class AwsErrorMiddleware:
         try:
             return self._unless_html(environ, start_response)
         except (NotImplementedError, OperationNotFoundError, KeyError) as exc:
-            log.warning("unsupported request %s: %r", environ.get("PATH_INFO"), exc)
+            log.warning(
+                "unsupported request %s %s: %s: %s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                type(exc).__name__,
+                exc,
+            )
             code = (
                 "UnknownOperationException" if self._is_json_protocol(environ) else "InvalidAction"
             )
@@ -198,8 +204,9 @@ def _maybe_html_error(status: str, headers: list[tuple[str, str]]) -> bool:
 
 
 def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
-    """moto's dispatcher application behind the wire-protocol and error middlewares (the
-    services must be installed first: :func:`install_services`)."""
+    """moto's dispatcher application behind the wire-protocol and error middlewares, and
+    the request log's (outermost: it sees the error an SDK gets) (the services must be
+    installed first: :func:`install_services`)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     def create_app(service: Any) -> Any:
@@ -216,4 +223,6 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
         return app
 
     dispatcher = DomainDispatcherApplication(create_app)
-    return AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(dispatcher))
+    return requestlog.RequestLogMiddleware(
+        AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(dispatcher))
+    )

@@ -30,6 +30,7 @@ from infra_scripts.localcloud.runtime import (
     ServerContext,
     default_glue_max_running,
 )
+from infra_scripts.localcloud.server import requestlog
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -37,6 +38,8 @@ log = logging.getLogger("localcloud")
 access_log = logging.getLogger("localcloud.requests")
 
 INSTALL_DEADLINE_S = 120.0  # a request waits this long for the services at most
+HEALTH_LABEL = "localcloud.Health"  # the health probe's "operation" in the request log
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class LoadingApplication:
@@ -83,6 +86,7 @@ class HealthMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH:
+            environ[requestlog.LABEL_ENVIRON_KEY] = HEALTH_LABEL
             body = json.dumps(
                 {
                     "status": "running",
@@ -107,6 +111,9 @@ class HealthMiddleware:
 def request_handlers(loading: BackgroundLoad) -> type:
     """The request handler: Werkzeug's with keep-alive and a one-line access log until the
     services are installed, then moto's (which keeps S3 metadata header names as sent).
+
+    The access line names the operation and any error code, as
+    :class:`~.requestlog.RequestLogMiddleware` worked them out (:func:`.requestlog.label`).
 
     A connection's handler becomes moto's at its first request after the install (its
     class is switched: the two share their layout); the health probe never waits.
@@ -134,9 +141,18 @@ def request_handlers(loading: BackgroundLoad) -> type:
             self.__class__ = loaded[0]
             return self.make_environ()
 
+        def handle_one_request(self) -> None:
+            self.environ = None  # not the previous request's, if this one fails to parse
+            super().handle_one_request()
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            target = (self.headers.get("X-Amz-Target") if self.headers else None) or ""
-            access_log.info("%s %s %s %s", self.command, self.path, code, target)
+            access_log.info(
+                "%s %s %s %s",
+                getattr(self, "command", None) or "-",
+                getattr(self, "path", None) or "-",
+                code,
+                requestlog.label(getattr(self, "environ", None), getattr(self, "headers", None)),
+            )
 
     return RequestHandler
 
@@ -194,11 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.glue_max_running < 1:
         parser.error("--glue-max-running must be at least 1")
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(requestlog.LineLimitFormatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     state_dir = args.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     ctx = ServerContext(

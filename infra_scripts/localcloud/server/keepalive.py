@@ -12,10 +12,15 @@ at the body's end, and what the application left unread is discarded before the 
 request on the connection is parsed. Requests that cannot be delimited that way (a chunked
 body, a missing or malformed length), HTTP/1.0 requests and clients asking for
 ``Connection: close`` get the old behaviour: one request, then the connection closes.
+
+A connection left idle for :data:`IDLE_TIMEOUT_S` is closed, as SDK connection pools expect:
+that is logged at DEBUG (Python's HTTP server reports it as the error "Request timed out");
+a request that stalls part-way still is an error.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from werkzeug.exceptions import ClientDisconnected
@@ -24,6 +29,8 @@ from werkzeug.wsgi import LimitedStream
 
 # An idle connection is closed after this long (SDK connection pools reconnect).
 IDLE_TIMEOUT_S = 120.0
+
+log = logging.getLogger("localcloud.keepalive")
 
 
 def body_length(headers: Any) -> int | None:
@@ -48,6 +55,24 @@ class KeepAliveMixin(WSGIRequestHandler):
     # holds the body back until the client's delayed ACK (~40 ms) on an open connection.
     disable_nagle_algorithm = True
     _keep_alive = False
+    _awaiting_request = False  # no byte of the next request's line has been parsed yet
+
+    def handle_one_request(self) -> None:
+        self._awaiting_request = True
+        try:
+            super().handle_one_request()
+        finally:
+            self._awaiting_request = False
+
+    def parse_request(self) -> bool:
+        self._awaiting_request = False
+        return super().parse_request()
+
+    def log_error(self, format: str, *args: Any) -> None:
+        if self._awaiting_request and format.startswith("Request timed out"):
+            log.debug("closing a connection idle for %g s", self.timeout)
+            return
+        super().log_error(format, *args)
 
     def run_wsgi(self) -> None:
         length = body_length(self.headers)

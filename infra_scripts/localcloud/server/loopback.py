@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
+from infra_scripts.localcloud.server import requestlog
+
 log = logging.getLogger("localcloud.requests")
 
 WsgiApp = Callable[..., Iterable[bytes]]
@@ -102,6 +104,8 @@ def dispatch(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
     finally:
         builder.close()
     _preserve_header_names(environ, headers)
+    logged: dict[str, str] = {}  # run_wsgi_app copies the environ: the label comes back here
+    environ[requestlog.SINK_ENVIRON_KEY] = logged
     chunks, status, response_headers = run_wsgi_app(app, environ, buffered=True)
     try:
         content = b"".join(chunks)
@@ -109,6 +113,5 @@ def dispatch(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
         if hasattr(chunks, "close"):
             chunks.close()
     code = int(status.split(" ", 1)[0])
-    target = dict(headers).get("X-Amz-Target", "")
-    log.info("%s %s %s %s (in-process)", request.method, url.path, code, target)
+    log.info("%s %s %s %s (in-process)", request.method, url.path, code, requestlog.label(logged))
     return AWSResponse(request.url, code, dict(response_headers.items()), _Body(content))

@@ -34,6 +34,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from infra_scripts.localcloud.motolayer.patching import require
+from infra_scripts.localcloud.server.requestlog import OPERATION_ENVIRON_KEY
 
 log = logging.getLogger("localcloud")
 
@@ -379,6 +380,7 @@ class WireProtocolMiddleware:
             return _reply(
                 start_response, wire, protocol, None, 404, "UnknownOperationException", exc
             )
+        environ[OPERATION_ENVIRON_KEY] = f"{wire.name}.{name}"  # for the request's log line
         operation = wire.model.operation_model(name)
         try:
             if environ.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":  # requestCompression

@@ -14,7 +14,9 @@
   ``GLUE_SYNC_WAIT_S`` between GetJobRun calls), so a burst of running jobs does not flood
   the server with GetJobRun requests and each execution still moves on as soon as its run ends.
 - what every execution re-did (parse the definition, create SDK clients, parse JSONPath)
-  is cached: :mod:`stepfunctions_caches`.
+  is cached: :mod:`.caches`.
+- a failed state is logged as one ``error: cause`` line (:mod:`.failurelog`), not as its
+  component's ~2,000-character repr at every enclosing component.
 """
 
 from __future__ import annotations
@@ -79,8 +81,16 @@ def _apply_patches(ctx: ServerContext) -> None:
     )
     from moto.stepfunctions.parser.asl.utils import encoding
 
-    from infra_scripts.localcloud.services.stepfunctions import definitions, jsonata, semantics
+    from infra_scripts.localcloud.services.stepfunctions import (
+        definitions,
+        executionlogs,
+        failurelog,
+        jsonata,
+        semantics,
+    )
     from infra_scripts.localcloud.services.stepfunctions.caches import install_caches
+
+    failurelog.install()  # a failed state: one line, not the component's repr
 
     rewrite(
         require(state_task_service_callback, "StateTaskServiceCallback"),
@@ -108,6 +118,7 @@ def _apply_patches(ctx: ServerContext) -> None:
     jsonata.install()
     semantics.install()
     definitions.install()
+    executionlogs.install()
     api.install_interpreter(ctx)
 
 
