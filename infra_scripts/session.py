@@ -41,7 +41,13 @@ LOCAL_SECRET_KEY = "testing"
 # Variables of the inherited environment that a process started for the local target loses.
 AWS_ENV_PREFIX = "AWS_"
 
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
+# read_timeout 70 s: a long poll (Step Functions' GetActivityTask holds its request up to 60 s,
+# botocore's default read timeout) must end before the client gives up on it; AWS: "Workers
+# should set their client side socket timeout to at least 65 seconds"
+# (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetActivityTask.html).
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=70
+)
 # The local cloud is on 127.0.0.1: never through the shell's HTTP(S)_PROXY, and never with a
 # host prefix (botocore sends StartSyncExecution and TestState to "sync-<host>", which for an
 # IP address names no host).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from botocore.config import Config
@@ -117,7 +118,12 @@ def test_test_state_debug_shows_each_data_flow_step(sfn, role):
 def test_test_state_catch_and_retry_are_reported_not_run(sfn, role, session):
     # TestState statuses (API_TestState.html, TestExecutionStatus): CAUGHT_ERROR when a
     # Catcher handles the error (its Next is the next state), RETRIABLE when a Retrier would
-    # retry it. A Lambda function that does not exist fails the task.
+    # retry it; at DEBUG, inspectionData.errorDetails names the catcher (catchIndex) or the
+    # retrier (retryIndex) (API_InspectionErrorDetails.html). A Lambda function that does not
+    # exist fails the task with Lambda's error, ResourceNotFoundException ("The resource
+    # specified in the request does not exist.", https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html),
+    # named as Step Functions names a service's errors, "Lambda." + the exception
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
     missing = unique("no-such-fn")
     task = {
         "Type": "Task",
@@ -129,11 +135,16 @@ def test_test_state_catch_and_retry_are_reported_not_run(sfn, role, session):
         **task,
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover"}],
     }
-    answer = sfn.test_state(definition=json.dumps(caught), roleArn=role, input='{"k": 1}')
+    answer = sfn.test_state(
+        definition=json.dumps(caught), roleArn=role, input='{"k": 1}', inspectionLevel="DEBUG"
+    )
     assert answer["status"] == "CAUGHT_ERROR"
     assert answer["nextState"] == "Recover"
-    assert json.loads(answer["output"])["k"] == 1  # the error output is placed at ResultPath
-    assert "Error" in json.loads(answer["output"])["error"]
+    assert answer["error"] == "Lambda.ResourceNotFoundException"
+    output = json.loads(answer["output"])
+    assert output["k"] == 1  # the error output is placed at ResultPath
+    assert output["error"]["Error"] == "Lambda.ResourceNotFoundException"
+    assert answer["inspectionData"]["errorDetails"] == {"catchIndex": 0}
 
     retried = {**task, "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}]}
     answer = sfn.test_state(
@@ -191,6 +202,32 @@ def test_test_state_rejects_an_invalid_definition(sfn, role):
     assert _error_code(raised) == "InvalidDefinition"
 
 
+@pytest.mark.parametrize(
+    "problem",
+    [
+        {"Foo": 1},  # a field the States Language does not have
+        {"Next": "Done"},  # Next together with End
+    ],
+    ids=["unknown-field", "next-and-end"],
+)
+def test_test_state_with_a_mock_rejects_an_invalid_state(sfn, role, problem):
+    # A mock replaces the call to the resource, not the state's definition: a state that is
+    # not valid States Language is InvalidDefinition, "The provided Amazon States Language
+    # definition is not valid." (API_TestState.html, Errors); a state has "End": true or a
+    # Next, not both (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html).
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": unique("never-called")},
+        "End": True,
+        **problem,
+    }
+    with pytest.raises(ClientError) as raised:
+        sfn.test_state(definition=json.dumps(state), roleArn=role, mock={"result": "{}"})
+    assert _error_code(raised) == "InvalidDefinition"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
 def test_the_kits_own_client_reaches_the_sync_operations(session, role):
     sfn = session.client("stepfunctions", config=Config(retries={"total_max_attempts": 1}))
     try:
@@ -214,26 +251,27 @@ def queue(session):
     return sqs.create_queue(QueueName=unique("sfn-callbacks"))["QueueUrl"]
 
 
-def _sqs_callback_machine(sfn, role: str, queue_url: str) -> str:
-    return _machine(
-        sfn,
-        role,
-        {
-            "StartAt": "AskApproval",
-            "States": {
-                "AskApproval": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                    "Parameters": {
-                        "QueueUrl": queue_url,
-                        "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"},
-                    },
-                    "TimeoutSeconds": 120,
-                    "End": True,
-                }
-            },
+def _sqs_callback_definition(queue_url: str) -> dict:
+    """A task that sends its token and the input's order to the queue, and waits."""
+    return {
+        "StartAt": "AskApproval",
+        "States": {
+            "AskApproval": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {
+                    "QueueUrl": queue_url,
+                    "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.order"},
+                },
+                "TimeoutSeconds": 120,
+                "End": True,
+            }
         },
-    )
+    }
+
+
+def _sqs_callback_machine(sfn, role: str, queue_url: str) -> str:
+    return _machine(sfn, role, _sqs_callback_definition(queue_url))
 
 
 def _token_for(session, queue_url: str, order: str) -> str:
@@ -298,10 +336,81 @@ def test_stopping_a_waiting_execution_aborts_it_and_closes_its_token(session, sf
     stopped = _finished(sfn, execution["executionArn"], deadline_s=10)
     assert stopped["status"] == "ABORTED"
     assert stopped["redriveStatus"] == "REDRIVABLE"
-    assert _event_types(sfn, execution["executionArn"])[-1] == "ExecutionAborted"
+    # The status is ABORTED once stopped; the event follows when the run has ended.
+    types = wait_until(lambda: _history_ending_with(sfn, execution, "ExecutionAborted"), 10)
+    # The task did not time out: the stop ended it, and the history says only that
+    # (TaskTimedOut is a task's timeout, API_HistoryEvent.html; the run ends ExecutionAborted).
+    assert "TaskTimedOut" not in types
+    assert types[-2] == "TaskSubmitted"
     with pytest.raises(ClientError) as raised:
         sfn.send_task_success(taskToken=token, output="{}")
     assert _error_code(raised) == "TaskTimedOut"
+
+
+def _history_ending_with(sfn, execution: dict, last: str) -> list[str] | None:
+    types = _event_types(sfn, execution["executionArn"])
+    return types if types and types[-1] == last else None
+
+
+def test_send_task_failure_with_a_states_error_name(session, sfn, role, queue):
+    # SendTaskFailure's error is "The error code of the failure" (API_SendTaskFailure.html:
+    # any string up to 256 characters); the task fails with it, and a Catcher whose
+    # ErrorEquals names it catches it (concepts-error-handling.html: States.Timeout is one of
+    # the error names a Catcher can match).
+    definition = _sqs_callback_definition(queue)
+    definition["States"]["AskApproval"]["Catch"] = [
+        {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.late", "Next": "Late"}
+    ]
+    definition["States"]["Late"] = {"Type": "Pass", "End": True}
+    arn = _machine(sfn, role, definition)
+    caught_order, failed_order = unique("order"), unique("order")
+    caught = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"order": caught_order}))
+    sfn.send_task_failure(
+        taskToken=_token_for(session, queue, caught_order), error="States.Timeout", cause="late"
+    )
+    done = _finished(sfn, caught["executionArn"])
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["late"] == {"Error": "States.Timeout", "Cause": "late"}
+
+    failed = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"order": failed_order}))
+    sfn.send_task_failure(
+        taskToken=_token_for(session, queue, failed_order), error="States.Mine", cause="why"
+    )
+    done = _finished(sfn, failed["executionArn"])
+    assert (done["status"], done["error"], done["cause"]) == ("FAILED", "States.Mine", "why")
+
+
+def test_an_execution_timeout_ends_the_wait_for_a_token(session, sfn, role, queue):
+    # An execution that runs longer than its TimeoutSeconds is TIMED_OUT
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html,
+    # TimeoutSeconds) and its history ends with ExecutionTimedOut (API_HistoryEvent.html);
+    # its token is then TaskTimedOut (API_SendTaskSuccess.html, Errors). A TIMED_OUT execution
+    # is redrivable (API_RedriveExecution.html).
+    definition = _sqs_callback_definition(queue)
+    definition["TimeoutSeconds"] = 1
+    definition["States"]["AskApproval"]["TimeoutSeconds"] = 3  # the task's: longer
+    arn = _machine(sfn, role, definition)
+    order = unique("order")
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"order": order}))
+    token = _token_for(session, queue, order)
+    assert _finished(sfn, execution["executionArn"], deadline_s=10)["status"] == "TIMED_OUT"
+    with pytest.raises(ClientError) as raised:
+        sfn.send_task_success(taskToken=token, output="{}")
+    assert _error_code(raised) == "TaskTimedOut"
+    # Redriven at once: the first run's end is in the history before the redrive.
+    sfn.redrive_execution(executionArn=execution["executionArn"])
+    types = _event_types(sfn, execution["executionArn"])
+    assert "ExecutionRedriven" in types
+    assert types[types.index("ExecutionRedriven") - 1] == "ExecutionTimedOut"
+
+    _token_for(session, queue, order)  # the redrive runs the task again
+    again = _finished(sfn, execution["executionArn"], deadline_s=10)
+    assert (again["status"], again["redriveCount"]) == ("TIMED_OUT", 1)
+    types = wait_until(lambda: _history_ending_with(sfn, execution, "ExecutionTimedOut"), 10)
+    time.sleep(3)  # past the task's own TimeoutSeconds: nothing more is recorded
+    assert _event_types(sfn, execution["executionArn"]) == types
+    assert types.count("ExecutionTimedOut") == 2
+    assert types.index("ExecutionTimedOut") < types.index("ExecutionRedriven")
 
 
 def test_an_unknown_token_is_invalid(sfn):
@@ -520,6 +629,37 @@ def test_express_machines_refuse_callbacks(sfn, role):
     assert _error_code(raised) == "InvalidDefinition"
     assert _machine(sfn, role, callback)  # a STANDARD machine may wait for a token
 
+    # Nor can an EXPRESS machine be updated to one: UpdateStateMachine's InvalidDefinition,
+    # "The provided Amazon States Language definition is not valid."
+    # (API_UpdateStateMachine.html, Errors).
+    express = _machine(sfn, role, EXPRESS_ORDER, type="EXPRESS")
+    with pytest.raises(ClientError) as raised:
+        sfn.update_state_machine(stateMachineArn=express, definition=json.dumps(callback))
+    assert _error_code(raised) == "InvalidDefinition"
+    described = sfn.describe_state_machine(stateMachineArn=express)
+    assert json.loads(described["definition"]) == EXPRESS_ORDER  # unchanged
+
+
+def test_start_sync_execution_times_out(sfn, role):
+    # An execution running longer than its TimeoutSeconds times out: StartSyncExecution's
+    # status is then TIMED_OUT (API_StartSyncExecution.html, Response Elements: status). (Past
+    # 5 minutes, Express's limit, the local cloud times it out too; not tested: too slow.)
+    arn = _machine(
+        sfn,
+        role,
+        {
+            "TimeoutSeconds": 1,
+            "StartAt": "Linger",
+            "States": {"Linger": {"Type": "Wait", "Seconds": 30, "End": True}},
+        },
+        type="EXPRESS",
+    )
+    answer = sfn.start_sync_execution(stateMachineArn=arn, input="{}")
+    assert answer["status"] == "TIMED_OUT"
+    assert "output" not in answer
+    elapsed = (answer["stopDate"] - answer["startDate"]).total_seconds()
+    assert 1 <= elapsed < 10
+
 
 # --- RedriveExecution (API_RedriveExecution.html) -------------------------------------------
 
@@ -586,6 +726,142 @@ def test_a_failed_execution_is_redriven_to_success(sfn, role):
     with pytest.raises(ClientError) as raised:
         sfn.redrive_execution(executionArn=execution_arn)
     assert _error_code(raised) == "ExecutionNotRedrivable"
+
+
+def test_concurrent_redrives_of_an_execution_start_one_run(sfn, role):
+    # "You can redrive an execution if ... The execution status isn't SUCCEEDED" and a
+    # redriven execution is RUNNING again (API_RedriveExecution.html): of two RedriveExecution
+    # calls at the same time, one redrives it, the other finds it RUNNING
+    # (ExecutionNotRedrivable, API_RedriveExecution.html, Errors); redriveCount is 1. (The
+    # Map before the failure gives the history ~8,000 events to read: time for a race.)
+    arn = _machine(
+        sfn,
+        role,
+        {
+            "StartAt": "Prepare",
+            "States": {
+                "Prepare": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "ItemProcessor": {
+                        "StartAt": "Item",
+                        "States": {"Item": {"Type": "Pass", "End": True}},
+                    },
+                    "ResultPath": None,
+                    "Next": "Gate",
+                },
+                "Gate": {
+                    "Type": "Choice",
+                    "Choices": [
+                        {
+                            "Variable": "$$.Execution.RedriveCount",
+                            "NumericGreaterThanEquals": 1,
+                            "Next": "Linger",
+                        }
+                    ],
+                },
+                "Linger": {"Type": "Wait", "Seconds": 2, "End": True},
+            },
+        },
+    )
+    execution_arn = sfn.start_execution(
+        stateMachineArn=arn, input=json.dumps({"items": list(range(2000))})
+    )["executionArn"]
+    assert _finished(sfn, execution_arn)["status"] == "FAILED"
+
+    callers = 4
+    outcomes: list[str] = []
+    start = threading.Barrier(callers)
+
+    def redrive() -> None:
+        start.wait()
+        try:
+            sfn.redrive_execution(executionArn=execution_arn)
+            outcomes.append("redriven")
+        except ClientError as exc:
+            outcomes.append(exc.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=redrive) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["ExecutionNotRedrivable"] * (callers - 1) + ["redriven"]
+    done = _finished(sfn, execution_arn)
+    assert (done["status"], done["redriveCount"]) == ("SUCCEEDED", 1)
+
+
+def test_a_stopped_execution_redriven_at_once(session, sfn, role, queue):
+    # An ABORTED execution is redrivable (API_RedriveExecution.html); redriven, it is RUNNING
+    # (no stopDate: "If the execution ended, the date the execution stopped",
+    # API_DescribeExecution.html) and its history continues after ExecutionAborted with
+    # ExecutionRedriven. The task runs again with a new token.
+    arn = _sqs_callback_machine(sfn, role, queue)
+    order = unique("order")
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"order": order}))
+    _token_for(session, queue, order)
+    sfn.stop_execution(executionArn=execution["executionArn"])
+    sfn.redrive_execution(executionArn=execution["executionArn"])
+    token = _token_for(session, queue, order)
+    running = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert running["status"] == "RUNNING"
+    assert "stopDate" not in running
+    types = _event_types(sfn, execution["executionArn"])
+    assert types.index("ExecutionAborted") < types.index("ExecutionRedriven")
+
+    sfn.send_task_success(taskToken=token, output='{"approved": true}')
+    done = _finished(sfn, execution["executionArn"])
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"approved": True})
+    types = _event_types(sfn, execution["executionArn"])
+    assert types.count("ExecutionAborted") == 1
+    assert types[-1] == "ExecutionSucceeded"
+
+
+def test_an_execution_stopped_inside_a_call_is_redriven_after_its_run_ends(session, sfn, role):
+    # Stopped while its Lambda function runs, then redriven at once: the stopped run's end
+    # (ExecutionAborted) comes before ExecutionRedriven, and nothing of it follows (the history
+    # of a redriven execution continues from the unsuccessful step, API_RedriveExecution.html);
+    # the redrive runs the task again and succeeds.
+    function = unique("sfn-slow-fn")
+    create_function(
+        session,
+        function,
+        "import time\n"
+        "def handler(event, context):\n"
+        "    time.sleep(event['sleep'])\n"
+        "    return {'slept': event['sleep']}\n",
+        Timeout=30,
+    )
+    arn = _machine(
+        sfn,
+        role,
+        {
+            "StartAt": "Work",
+            "States": {
+                "Work": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {"FunctionName": function, "Payload": {"sleep.$": "$.sleep"}},
+                    "OutputPath": "$.Payload",
+                    "End": True,
+                }
+            },
+        },
+    )
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"sleep": 2}')
+    wait_until(lambda: "TaskStarted" in _event_types(sfn, execution["executionArn"]), 30)
+    sfn.stop_execution(executionArn=execution["executionArn"])
+    sfn.redrive_execution(executionArn=execution["executionArn"])
+    running = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert running["status"] == "RUNNING"
+    assert "stopDate" not in running
+
+    done = _finished(sfn, execution["executionArn"])
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"slept": 2})
+    types = _event_types(sfn, execution["executionArn"])
+    assert types.count("ExecutionAborted") == 1
+    assert types.index("ExecutionAborted") == types.index("ExecutionRedriven") - 1
+    assert types[-1] == "ExecutionSucceeded"
 
 
 # --- Versions and aliases ------------------------------------------------------------------

@@ -8,7 +8,13 @@ the activities moto holds for the ARN's account and region) and GetActivityTask 
 that queue as AWS does (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetActivityTask.html):
 up to 60 s, then an answer without ``taskToken``. Handing out a task starts its
 HeartbeatSeconds clock (moto's interpreter waits for that). A task whose execution ended
-before a worker asked is never handed out.
+before a worker asked is never handed out: its wait's end removes it from the queue, and
+DeleteActivity drops the activity's queue.
+
+The poll answers within 60 s, which its clients must outwait: "Workers should set their client
+side socket timeout to at least 65 seconds" (API_GetActivityTask.html). The kit's clients read
+for 70 s (``read_timeout`` in :mod:`infra_scripts.session`), so a task handed out at the end of
+a poll is never written to a socket its client already closed.
 """
 
 from __future__ import annotations
@@ -63,9 +69,12 @@ def install_interpreter(records: StepFunctionsRecords) -> None:
         state_task_activitiy,
     )
     from moto.stepfunctions.parser.asl.eval.callback import callback
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+    require(StepFunctionsParserBackend, "_validate_activity_arn")  # GetActivityTask calls it
     _queue_activity_tasks(records, callback)
     _close_ended_activity_tasks(records, state_task_activitiy)
+    _forget_deleted_activities(records, StepFunctionsParserBackend)
 
 
 def _activity_exists(activity_arn: str) -> bool:
@@ -86,6 +95,7 @@ def _queue_activity_tasks(records: StepFunctionsRecords, callback: Any) -> None:
     from moto.stepfunctions.parser import api as parser_api
 
     not_found = require(parser_api, "ActivityDoesNotExist")  # what the interpreter catches
+    require(pool_manager(activity_store={}), "_pool")  # its endpoints by token (an attribute)
 
     def add_activity_task(
         self: Any, callback_id: str, activity_arn: str, activity_input: str
@@ -95,9 +105,9 @@ def _queue_activity_tasks(records: StepFunctionsRecords, callback: Any) -> None:
         if not _activity_exists(activity_arn):
             raise not_found(f"Activity Does Not Exist: '{activity_arn}'")
         endpoint = endpoint_class(callback_id=callback_id, activity_input=activity_input)
-        self._pool[callback_id] = endpoint
+        require(self, "_pool")[callback_id] = endpoint
         records.activity_queue(activity_arn).put(
-            ActivityTask(token=callback_id, input=activity_input, endpoint=endpoint)
+            callback_id, ActivityTask(token=callback_id, input=activity_input, endpoint=endpoint)
         )
         return endpoint
 
@@ -105,8 +115,9 @@ def _queue_activity_tasks(records: StepFunctionsRecords, callback: Any) -> None:
 
 
 def _close_ended_activity_tasks(records: StepFunctionsRecords, module: Any) -> None:
-    """Once an activity task's wait ends (outcome, timeout, heartbeat timeout), its token
-    takes no more outcomes (SendTask* answer TaskTimedOut) and no worker gets it."""
+    """Once an activity task's wait ends (outcome, timeout, heartbeat timeout, stop), its
+    token takes no more outcomes (SendTask* answer TaskTimedOut) and no worker gets it (it
+    leaves its activity's queue)."""
     state_class = require(module, "StateTaskActivity")
     original = require(state_class, "_eval_execution")
 
@@ -118,5 +129,19 @@ def _close_ended_activity_tasks(records: StepFunctionsRecords, module: Any) -> N
             endpoint = env.callback_pool_manager.get(token) if token else None
             if endpoint is not None:
                 records.closed_tasks.close(endpoint)
+                queue = records.activity_queue_of(self.resource.resource_arn)
+                if queue is not None:
+                    queue.discard(token)
 
     replace(state_class, "_eval_execution", eval_execution)
+
+
+def _forget_deleted_activities(records: StepFunctionsRecords, backend_class: type) -> None:
+    """DeleteActivity drops the activity's queue (tasks no worker took go with it)."""
+    original = require(backend_class, "delete_activity")
+
+    def delete_activity(self: Any, activity_arn: str) -> None:
+        original(self, activity_arn)
+        records.forget_activity(activity_arn)
+
+    replace(backend_class, "delete_activity", delete_activity)

@@ -10,7 +10,8 @@ DescribeStateMachineForExecution (:mod:`.versions`).
 
 In the interpreter: activity tasks reach their workers (:mod:`.activities`), ended tasks
 refuse outcomes and heartbeat timeouts are ``States.HeartbeatTimeout`` (:mod:`.callbacks`),
-StartExecution runs versions, aliases and EXPRESS machines (:mod:`.executions`).
+StartExecution runs versions, aliases and EXPRESS machines (:mod:`.executions`), the run a
+redrive replaced leaves the execution alone (:mod:`.redrive`).
 
 :func:`install` is cheap (it runs at server start and imports no part of the interpreter);
 each operation imports its module on first use, after the request has waited for the
@@ -58,7 +59,7 @@ REPLACED_OPERATIONS = {
     "describe_state_machine_for_execution": "versions:describe_state_machine_for_execution",
 }
 # Modules whose ``install_interpreter(records)`` patches the loaded interpreter.
-INTERPRETER_PATCHES = ("activities", "callbacks", "executions")
+INTERPRETER_PATCHES = ("activities", "callbacks", "executions", "redrive")
 
 SERVICE = "stepfunctions"  # the key of this service's records in ``ctx.service_state``
 

@@ -5,9 +5,14 @@ and each operation's Errors section).
 moto 5.2.5's parser module declares these names too, but its classes cannot be raised as
 they are (their constructors need a message they do not pass, and they carry no error type):
 these are ``AWSError`` subclasses, which moto's dispatcher serialises as AWS JSON errors.
+:func:`parse_json` reads a request's JSON parameter, refusing what is not JSON with the error
+AWS answers for that parameter.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from moto.core.exceptions import AWSError
 
@@ -90,3 +95,18 @@ class TaskTimedOut(StepFunctionsError):
 
 class ValidationException(StepFunctionsError):
     TYPE = "ValidationException"
+
+
+def parse_json(
+    text: str | None, what: str, error: type[StepFunctionsError], *, as_object: bool = False
+) -> Any:
+    """``text`` parsed as JSON, or ``error`` (AWS's "Invalid <what>: '<reason>'").
+
+    ``as_object``: only a JSON object is accepted. ``None`` is not JSON (it is refused)."""
+    try:
+        value = json.loads(text if text is not None else "")
+    except ValueError as exc:
+        raise error(f"Invalid {what}: '{exc}'") from None
+    if as_object and not isinstance(value, dict):
+        raise error(f"Invalid {what}: a JSON object is expected")
+    return value

@@ -7,19 +7,19 @@ TIMED_OUT (200 OK even when the execution failed), its ``output`` or ``error``/`
 Express pricing (https://aws.amazon.com/step-functions/pricing/): the duration rounded up to
 the next 100 ms, memory in 64 MB blocks (the local cloud bills the first block).
 
-The execution runs in the request's thread; it is not listed (as on AWS). This module
+The execution runs in the request's thread, for at most 5 minutes (AWS's limit for Express
+workflows) or its TimeoutSeconds if shorter: then its status is TIMED_OUT
+(:class:`.executions.ExpressSyncExecution`). It is not listed (as on AWS). This module
 imports moto's interpreter: it is imported once the interpreter is loaded.
 """
 
 from __future__ import annotations
 
 import math
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
-from moto.stepfunctions.parser.backend.execution import SyncExecution
 
 from infra_scripts.localcloud.services.stepfunctions import executions
 from infra_scripts.localcloud.services.stepfunctions.errors import StateMachineTypeNotSupported
@@ -43,11 +43,10 @@ def start_sync_execution(call: Call) -> Any:
         raise StateMachineTypeNotSupported(
             "StartSyncExecution is not available for STANDARD workflows."
         )
-    name = call.param("name")
-    if name:
-        call.backend._validate_name(name)
-    name = name or str(uuid.uuid4())
-    input_text = executions.parse_input(call.param("input"))
+    executions.forget_ended_threads()
+    name, input_text = executions.name_and_input(
+        call.backend, call.param("name"), call.param("input")
+    )
     execution = executions.new_execution(
         call.backend,
         target,
@@ -55,9 +54,9 @@ def start_sync_execution(call: Call) -> Any:
         executions.express_execution_arn(target.machine, name),
         input_text,
         call.param("traceHeader"),
-        execution_class=SyncExecution,
+        execution_class=executions.ExpressSyncExecution,
     )
-    execution.start()  # returns when the execution has ended
+    execution.start()  # returns when the execution has ended (at most EXPRESS_MAX_S)
     return ActionResult(sync_execution_output(execution, target))
 
 

@@ -11,21 +11,32 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from infra_scripts.localcloud.services.stepfunctions.tasks import ClosedTasks
 
 REDRIVE_TOKENS_KEPT = 10  # AWS answers the last 10 client tokens of an execution idempotently
+# Executions whose redrives, and whose version/alias, are remembered (the oldest are forgotten
+# first, as RunEndSignals does in :mod:`infra_scripts.localcloud.runtime`); entries of a
+# deleted state machine's executions are dropped with it.
+MAX_TRACKED = 10_000
 
 
 @dataclass
 class Redrives:
-    """An execution's redrives: how many, the last one's date, its recent client tokens."""
+    """An execution's redrives: how many, the last one's date, its recent client tokens.
+
+    ``lock`` is held while a redrive is decided and started (the check that the execution
+    can be redriven, the count, the switch to RUNNING), so two RedriveExecution calls of
+    one execution never both start it."""
 
     count: int = 0
     date: datetime.datetime | None = None
     client_tokens: deque[str] = field(default_factory=lambda: deque(maxlen=REDRIVE_TOKENS_KEPT))
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -37,16 +48,22 @@ class Origin:
 
 
 class ActivityTaskQueue:
-    """The tasks scheduled on one activity, oldest first, for GetActivityTask's long poll."""
+    """The tasks scheduled on one activity (by task token), oldest first, for
+    GetActivityTask's long poll. A task whose wait ended is removed (:meth:`discard`)."""
 
     def __init__(self) -> None:
-        self._tasks: deque[object] = deque()
+        self._tasks: OrderedDict[str, object] = OrderedDict()
         self._ready = threading.Condition()
 
-    def put(self, task: object) -> None:
+    def put(self, token: str, task: object) -> None:
         with self._ready:
-            self._tasks.append(task)
+            self._tasks[token] = task
             self._ready.notify()
+
+    def discard(self, token: str) -> None:
+        """Forget the task of ``token`` (handed out, or its wait ended), if still queued."""
+        with self._ready:
+            self._tasks.pop(token, None)
 
     def take(self, timeout_s: float, wanted: object) -> object | None:
         """The oldest task ``wanted(task)`` accepts, waiting up to ``timeout_s`` for one;
@@ -55,7 +72,7 @@ class ActivityTaskQueue:
         with self._ready:
             while True:
                 while self._tasks:
-                    task = self._tasks.popleft()
+                    _, task = self._tasks.popitem(last=False)
                     if wanted(task):  # type: ignore[operator]
                         return task
                 remaining = deadline - time.monotonic()
@@ -78,9 +95,23 @@ class StepFunctionsRecords:
         with self._lock:
             return self._queues.setdefault(activity_arn, ActivityTaskQueue())
 
+    def activity_queue_of(self, activity_arn: str) -> ActivityTaskQueue | None:
+        """The activity's queue if it has one (none is created)."""
+        with self._lock:
+            return self._queues.get(activity_arn)
+
+    def forget_activity(self, activity_arn: str) -> None:
+        """The activity was deleted: its queue (and the tasks in it) go."""
+        with self._lock:
+            self._queues.pop(activity_arn, None)
+
     def redrives(self, execution_arn: str) -> Redrives:
         with self._lock:
-            return self._redrives.setdefault(execution_arn, Redrives())
+            record = self._redrives.get(execution_arn)
+            if record is None:
+                _make_room(self._redrives, lambda r: not r.lock.locked())
+                record = self._redrives[execution_arn] = Redrives()
+            return record
 
     def redrives_of(self, execution_arn: str) -> Redrives | None:
         with self._lock:
@@ -88,8 +119,28 @@ class StepFunctionsRecords:
 
     def set_origin(self, execution_arn: str, origin: Origin) -> None:
         with self._lock:
+            if execution_arn not in self._origins:
+                _make_room(self._origins, lambda _: True)
             self._origins[execution_arn] = origin
 
     def origin(self, execution_arn: str) -> Origin | None:
         with self._lock:
             return self._origins.get(execution_arn)
+
+    def forget_executions(self, execution_arn_prefix: str) -> None:
+        """Drop what is kept for the executions whose ARN starts with the prefix (those of a
+        deleted state machine: ``arn:…:execution:MACHINE:``)."""
+        with self._lock:
+            for kept in (self._redrives, self._origins):
+                for arn in [arn for arn in kept if arn.startswith(execution_arn_prefix)]:
+                    del kept[arn]
+
+
+def _make_room(kept: dict[str, Any], evictable: Callable[[Any], bool]) -> None:
+    """Forget the oldest evictable entry when ``kept`` holds :data:`MAX_TRACKED`."""
+    if len(kept) < MAX_TRACKED:
+        return
+    for arn, value in kept.items():
+        if evictable(value):
+            del kept[arn]
+            return

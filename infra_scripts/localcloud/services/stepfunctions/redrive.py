@@ -9,6 +9,15 @@ redrives; DescribeExecution shows ``redriveCount``, ``redriveDate`` and ``redriv
 (``redriveStatusReason`` when not redrivable). The last 10 ``clientToken`` values of an
 execution are answered idempotently.
 
+One redrive of an execution at a time: the check that it can be redriven, the count and the
+switch to RUNNING happen under the execution's lock (:class:`~.records.Redrives`), so two
+concurrent calls never both start it. The previous run is ended first: its program is
+stopped, its waits end, and its thread is given :data:`PREVIOUS_RUN_DEADLINE_S` to finish
+(moto marks an execution ABORTED or TIMED_OUT before its thread ends). The redrive then has
+its own worker communication (the previous run's, when its thread ends, no longer describes
+the execution) and its own history: a copy of the previous run's, so a thread that outlives
+the deadline (a call to a service still running) writes only to the history left behind.
+
 Locally a failed Parallel or inline Map state runs again as a whole (AWS reruns only its
 failed branches or iterations) and JSONata variables assigned before the failure are not
 restored. Normal executions are left as moto (and :mod:`.patches`) start them. This module
@@ -28,19 +37,29 @@ from moto.stepfunctions.parser.api import (
     ExecutionStatus,
     HistoryEventType,
 )
-from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.program import program as program_module
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext
+from moto.stepfunctions.parser.asl.eval.event.event_manager import (
+    EventHistoryContext,
+    EventManager,
+)
+from moto.stepfunctions.parser.backend import execution as execution_module
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-from moto.stepfunctions.parser.utils import TMP_THREADS
 
+from infra_scripts.localcloud.motolayer.patching import replace, require
+from infra_scripts.localcloud.services.stepfunctions import callbacks, executions
 from infra_scripts.localcloud.services.stepfunctions.errors import ExecutionNotRedrivable
+from infra_scripts.localcloud.services.stepfunctions.records import StepFunctionsRecords
 
 if TYPE_CHECKING:
     from infra_scripts.localcloud.services.stepfunctions.api import Call
 
 REDRIVABLE_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
 STANDARD = "STANDARD"
+# How long a redrive waits for the previous run's program thread once it was stopped and its
+# waits ended (it ends within milliseconds unless a state is inside a call to a service).
+PREVIOUS_RUN_DEADLINE_S = 10.0
+_PROGRAM_DONE = "_kit_program_done"  # on an execution's environment: set when its program ends
 
 
 @dataclass(frozen=True)
@@ -58,18 +77,20 @@ def redrive_execution(call: Call) -> Any:
     client_token = call.param("clientToken")
     execution = call.backend.describe_execution(arn)
     record = call.records.redrives(arn)
-    if client_token and client_token in record.client_tokens and record.date is not None:
+    with record.lock:  # one redrive of this execution at a time
+        if client_token and client_token in record.client_tokens and record.date is not None:
+            return ActionResult({"redriveDate": record.date})
+        reason = not_redrivable_reason(execution)
+        if reason is not None:
+            raise ExecutionNotRedrivable(f"Execution '{arn}' cannot be redriven: {reason}")
+        end_previous_run(execution, call.records)
+        restart = unsuccessful_state(execution)
+        record.count += 1
+        record.date = datetime.datetime.now(tz=datetime.UTC)
+        if client_token:
+            record.client_tokens.append(client_token)
+        _redrive(execution, restart, record.count)
         return ActionResult({"redriveDate": record.date})
-    reason = not_redrivable_reason(execution)
-    if reason is not None:
-        raise ExecutionNotRedrivable(f"Execution '{arn}' cannot be redriven: {reason}")
-    restart = unsuccessful_state(execution)
-    record.count += 1
-    record.date = datetime.datetime.now(tz=datetime.UTC)
-    if client_token:
-        record.client_tokens.append(client_token)
-    _redrive(execution, restart, record.count)
-    return ActionResult({"redriveDate": record.date})
 
 
 def not_redrivable_reason(execution: Any) -> str | None:
@@ -80,6 +101,19 @@ def not_redrivable_reason(execution: Any) -> str | None:
     if status not in REDRIVABLE_STATUSES:
         return f"Execution is {status} and cannot be redriven"
     return None
+
+
+def end_previous_run(execution: Any, records: StepFunctionsRecords) -> None:
+    """Stop the previous run's program, end its waits, and give its thread
+    :data:`PREVIOUS_RUN_DEADLINE_S` to finish (so its last events are in the history)."""
+    env = execution.exec_worker.env
+    if env is None:
+        return
+    env.set_stop(stop_date=datetime.datetime.now(tz=datetime.UTC), cause=None, error=None)
+    callbacks.end_waits(records, env)
+    done = env.__dict__.get(_PROGRAM_DONE)
+    if done is not None:
+        done.wait(PREVIOUS_RUN_DEADLINE_S)
 
 
 def unsuccessful_state(execution: Any) -> Restart:
@@ -100,16 +134,20 @@ def unsuccessful_state(execution: Any) -> Restart:
 
 
 def _redrive(execution: Any, restart: Restart, redrive_count: int) -> None:
+    """Prepare the redrive (its environment and ExecutionRedriven event), make it the
+    execution's run (RUNNING), and start it."""
+    executions.forget_ended_threads()
     previous = execution.exec_worker
     worker = RedriveWorker(
         previous_env=previous.env,
         restart=restart,
         redrive_count=redrive_count,
-        evaluation_details=previous._evaluation_details,
-        exec_comm=previous._execution_communication,
-        cloud_watch_logging_session=previous._cloud_watch_logging_session,
+        evaluation_details=require(previous, "_evaluation_details"),
+        exec_comm=execution._get_start_execution_worker_comm(),  # its own
+        cloud_watch_logging_session=require(previous, "_cloud_watch_logging_session"),
         activity_store={},
     )
+    worker.prepare()
     execution.stop_date = None
     execution.error = None
     execution.cause = None
@@ -117,6 +155,18 @@ def _redrive(execution: Any, restart: Restart, redrive_count: int) -> None:
     execution.exec_worker = worker
     execution.exec_status = ExecutionStatus.RUNNING
     worker.start()
+
+
+class ContinuedHistory(EventManager):
+    """A redrive's history: a copy of the previous run's events, then the redrive's own."""
+
+    def __init__(self, previous: EventManager, cloud_watch_logging_session: Any) -> None:
+        super().__init__(cloud_watch_logging_session=cloud_watch_logging_session)
+        events = previous.get_event_history()
+        require(self, "_history_event_list").extend(events)
+        ids = require(self, "_event_id_gen")
+        for _ in events:  # the redrive's events are numbered after the previous run's
+            ids.get()
 
 
 class RedriveWorker(ExecutionWorker):
@@ -127,11 +177,17 @@ class RedriveWorker(ExecutionWorker):
         self._previous_env = previous_env
         self._restart = restart
         self._redrive_count = redrive_count
+        self._program: Any = None
 
-    def _execution_logic(self) -> None:
-        program = self._get_evaluation_entrypoint()
+    def prepare(self) -> None:
+        """The redrive's program and environment, its history continued with
+        ExecutionRedriven (before the execution is RUNNING again, so that DescribeExecution
+        and GetExecutionHistory never see a run without them)."""
+        self._program = self._get_evaluation_entrypoint()
         env = self._get_evaluation_environment()
-        events = self._previous_env.event_manager
+        events = ContinuedHistory(
+            self._previous_env.event_manager, self._cloud_watch_logging_session
+        )
         env.event_manager = events
         env.event_history_context = EventHistoryContext(
             previous_event_id=len(events.get_event_history())
@@ -139,7 +195,6 @@ class RedriveWorker(ExecutionWorker):
         env.states.context_object.context_object_data["Execution"]["RedriveCount"] = (
             self._redrive_count
         )
-        self.env = env
         events.add_event(
             context=env.event_history_context,
             event_type=HistoryEventType.ExecutionRedriven,
@@ -150,20 +205,56 @@ class RedriveWorker(ExecutionWorker):
             ),
         )
         env.states.reset(input_value=self._restart.state_input)
-        env.next_state_name = self._restart.state_name
-        _run_program(program, env)
+        self.env = env
+
+    def start(self) -> None:
+        threading.Thread(target=self._execution_logic, name="sfn-redrive", daemon=True).start()
+
+    def _execution_logic(self) -> None:
+        program = self._program
+        executions.run_program(
+            program, self.env, self._restart.state_name, executions.program_deadline_s(program)
+        )
         self._execution_communication.terminated()
 
 
-def _run_program(program: Any, env: Any) -> None:
-    """``Program.eval`` from ``env.next_state_name`` instead of StartAt (same timeout)."""
-    timeout = program.timeout_seconds.timeout_seconds if program.timeout_seconds else None
-    thread = threading.Thread(target=EvalComponent.eval, args=(program, env), daemon=True)
-    TMP_THREADS.append(thread)
-    thread.start()
-    thread.join(timeout=timeout)
-    if thread.is_alive():
-        env.set_timed_out()
+def install_interpreter(records: StepFunctionsRecords) -> None:
+    """Mark when an execution's program ends; the worker communication of a run that was
+    redriven no longer reflects its end on the execution."""
+    _mark_program_ends()
+    _redriven_runs_leave_the_execution_alone()
+
+
+def _mark_program_ends() -> None:
+    program_class = require(program_module, "Program")
+    original = require(program_class, "_eval_body")
+
+    def eval_body(self: Any, env: Any) -> None:
+        if env.is_frame():
+            return original(self, env)
+        done = env.__dict__.setdefault(_PROGRAM_DONE, threading.Event())
+        try:
+            original(self, env)
+        finally:
+            done.set()
+
+    replace(program_class, "_eval_body", eval_body)
+
+
+def _redriven_runs_leave_the_execution_alone() -> None:
+    """moto's worker communication reflects the program's end on the execution by reading
+    ``execution.exec_worker.env``: after a redrive that is the redrive's environment, which the
+    previous run's late end must not touch (it set stopDate on the RUNNING redrive)."""
+    communication = require(execution_module, "BaseExecutionWorkerCommunication")
+    original = require(communication, "terminated")
+
+    def terminated(self: Any) -> None:
+        worker = self.execution.exec_worker
+        if worker is not None and require(worker, "_execution_communication") is not self:
+            return  # a previous run of a redriven execution
+        original(self)
+
+    replace(communication, "terminated", terminated)
 
 
 def describe_execution(call: Call) -> Any:

@@ -15,9 +15,26 @@ https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.htm
 - ``inspectionLevel`` DEBUG or TRACE adds ``inspectionData``: input, afterInputPath,
   afterParameters, result, afterResultSelector, afterResultPath (and ``variables``).
 
+The state is always parsed before it runs: a field the States Language does not have, or
+Next together with End, is InvalidDefinition (with or without a mock); without a mock the
+resources TestState cannot call (an activity, ``.sync``, ``.waitForTaskToken``) are refused
+too. "The TestState API can run for up to five minutes. If the execution of a state exceeds
+this duration, it fails with the States.Timeout error." (API_TestState.html): moto's TestState
+program has that deadline (``TEST_CASE_EXECUTION_TIMEOUT_SECONDS``, 300 s, checked at import),
+and the answer is then FAILED with States.Timeout.
+
 Not locally: TRACE's HTTP ``request``/``response`` (HTTP Tasks do not run in moto's
 interpreter) and so ``revealSecrets`` changes nothing; Map and Parallel states. This module
 imports moto's interpreter: it is imported once the interpreter is loaded.
+
+The state under test is changed per request: its ``_eval_execution`` (a mocked activity)
+and ``_handle_retry``/``_handle_catch`` (Retry and Catch are reported, not run) are set on
+the state object itself, not on its class. That object is this request's alone: it is parsed
+for the request (:func:`parse_request`; TestState's parser is not the one :mod:`.caches`
+shares programs of), so nothing else sees the change, while a subclass per state type
+(Task, Pass, Choice, … each with JSONPath and JSONata variants) would have to be swapped in
+after moto's preprocessor built the state. The attributes are checked to exist first
+(``require``), so a moto that renames them fails loudly.
 """
 
 from __future__ import annotations
@@ -37,6 +54,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_uti
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_activitiy import (
     StateTaskActivity,
 )
+from moto.stepfunctions.parser.asl.component.test_state.program import test_state_program
 from moto.stepfunctions.parser.asl.eval.evaluation_details import EvaluationDetails
 from moto.stepfunctions.parser.asl.eval.program_state import (
     ProgramEnded,
@@ -44,6 +62,10 @@ from moto.stepfunctions.parser.asl.eval.program_state import (
     ProgramTimedOut,
 )
 from moto.stepfunctions.parser.asl.eval.test_state.program_state import ProgramChoiceSelected
+from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
+from moto.stepfunctions.parser.asl.parse.test_state.asl_parser import (
+    TestStateAmazonStateLanguageParser,
+)
 from moto.stepfunctions.parser.asl.static_analyser.test_state.test_state_analyser import (
     TestStateStaticAnalyser,
 )
@@ -61,10 +83,12 @@ from moto.stepfunctions.parser.mocking.mock_config import (
     StateMockedResponses,
 )
 
+from infra_scripts.localcloud.motolayer.patching import require
 from infra_scripts.localcloud.services.stepfunctions.errors import (
     InvalidDefinition,
     InvalidExecutionInput,
     ValidationException,
+    parse_json,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +98,9 @@ TEST_STATE_NAME = "TestState"  # what moto's TestState parser names the state un
 MOCKABLE_TYPES = {"Task", "Map", "Parallel"}
 NOT_RUN_LOCALLY = {"Map", "Parallel"}
 COMPACT = (",", ":")
+# AWS: TestState runs a state for at most five minutes (then States.Timeout); moto's program
+# has this deadline.
+MAX_RUN_S = require(test_state_program, "TEST_CASE_EXECUTION_TIMEOUT_SECONDS")
 
 
 @dataclass
@@ -81,6 +108,7 @@ class Request:
     """TestState's parameters, checked."""
 
     state: dict[str, Any]  # the state under test
+    program: Any  # moto's TestStateProgram of it, parsed for this request
     input: str
     role_arn: str
     level: str
@@ -112,12 +140,14 @@ def test_state(call: Call) -> Any:
     request = parse_request(call)
     run = Run(request)
     execution = _TestRunExecution(run, call.backend)
-    execution.start()  # returns when the state has run
+    execution.start()  # returns when the state has run (at most MAX_RUN_S)
     return ActionResult(result_of(run, execution.exec_worker.env))
 
 
 def parse_request(call: Call) -> Request:
-    definition = _json_object(call.param("definition"), "definition", InvalidDefinition)
+    definition = parse_json(
+        call.param("definition"), "definition", InvalidDefinition, as_object=True
+    )
     state = _state_under_test(definition, call.param("stateName"))
     mock = call.param("mock")
     state_type = state.get("Type")
@@ -130,21 +160,24 @@ def parse_request(call: Call) -> Request:
         raise ValidationException("context may only be specified together with a mock.")
     if state_type in NOT_RUN_LOCALLY:
         raise ValidationException(f"The local cloud does not test {state_type} states.")
-    state_text = json.dumps(state)
-    if mock is None:
-        _analyse(state_text)
+    program = _parse_state(json.dumps(state), check_resources=mock is None)
     input_text = call.param("input") or "{}"
-    _json_value(input_text, "input")
+    parse_json(input_text, "input", InvalidExecutionInput)
     configuration = call.param("stateConfiguration") or {}
     return Request(
         state=state,
+        program=program,
         input=input_text,
         role_arn=call.param("roleArn")
         or f"arn:aws:iam::{call.backend.account_id}:role/TestStateRole",
         level=call.param("inspectionLevel") or "INFO",
-        variables=_json_object(call.param("variables") or "{}", "variables", InvalidExecutionInput),
+        variables=parse_json(
+            call.param("variables") or "{}", "variables", InvalidExecutionInput, as_object=True
+        ),
         mock=mock,
-        context=_json_object(call.param("context") or "{}", "context", InvalidExecutionInput),
+        context=parse_json(
+            call.param("context") or "{}", "context", InvalidExecutionInput, as_object=True
+        ),
         retry_count=int(configuration.get("retrierRetryCount") or 0),
     )
 
@@ -166,31 +199,20 @@ def _state_under_test(definition: dict[str, Any], state_name: str | None) -> dic
     return state
 
 
-def _analyse(state_text: str) -> None:
-    """AWS's limits on a state tested without a mock (no activity, .sync, .waitForTaskToken)."""
+def _parse_state(state_text: str, check_resources: bool) -> Any:
+    """The state's TestState program, or InvalidDefinition: a syntax error (a field the
+    States Language does not have), a state moto's preprocessor refuses (Next with End), and
+    with ``check_resources`` a resource TestState cannot call without a mock (an activity,
+    ``.sync``, ``.waitForTaskToken``: TestStateStaticAnalyser)."""
     try:
-        TestStateStaticAnalyser().analyse(state_text)
-    except ValueError as exc:
-        raise InvalidDefinition(f"Invalid State Machine Definition: '{exc}'") from None
-    except Exception as exc:  # a syntax error of the state
+        program, tree = TestStateAmazonStateLanguageParser.parse(state_text)
+        if check_resources:
+            TestStateStaticAnalyser().visit(tree)
+    except ASLParserException as exc:
         raise InvalidDefinition(f"Invalid State Machine Definition: '{exc!r}'") from None
-
-
-def _json_value(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise InvalidExecutionInput(f"Invalid {what}: '{exc}'") from None
-
-
-def _json_object(text: str, what: str, error: type[Exception]) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise error(f"Invalid {what}: '{exc}'") from None
-    if not isinstance(value, dict):
-        raise error(f"Invalid {what}: a JSON object is expected")
-    return value
+    except Exception as exc:  # the preprocessor's and the analyser's ValueError, RuntimeError …
+        raise InvalidDefinition(f"Invalid State Machine Definition: '{exc}'") from None
+    return program
 
 
 class _Ended(BaseExecutionWorkerCommunication):
@@ -208,7 +230,7 @@ class _TestRunWorker(TestStateExecutionWorker):
         self.run = run
 
     def _get_evaluation_entrypoint(self) -> Any:
-        program = super()._get_evaluation_entrypoint()
+        program = self.run.request.program  # parsed (and checked) by parse_request
         state = program.test_state
         if isinstance(state, ExecutionState):
             _report_retry_and_catch(state, self.run)
@@ -278,7 +300,7 @@ def _mock_test_case(mock: dict[str, Any]) -> MockTestCase:
         error = mock["errorOutput"] or {}
         response: Any = MockedResponseThrow(0, 0, error.get("error", ""), error.get("cause", ""))
     else:
-        payload = _json_value(mock.get("result", "null"), "mock result")
+        payload = parse_json(mock.get("result", "null"), "mock result", InvalidExecutionInput)
         response = MockedResponseReturn(0, 0, payload)
     mocked = StateMockedResponses(TEST_STATE_NAME, "mock", [response])
     return MockTestCase(TEST_STATE_NAME, "mock", [mocked])
@@ -287,12 +309,15 @@ def _mock_test_case(mock: dict[str, Any]) -> MockTestCase:
 def _mock_activity(state: Any) -> None:
     """An activity state answers with the mock instead of waiting for a worker."""
 
+    require(state, "_eval_execution")
+    evaluate_parameters = require(state, "_eval_parameters")
+
     def eval_execution(env: Any) -> None:
-        state._eval_parameters(env=env)
+        evaluate_parameters(env=env)
         eval_mocked_response(env=env, mocked_response=env.get_current_mocked_response())
         env.inspection_data["result"] = to_json_str(env.stack[-1])
 
-    state._eval_execution = eval_execution
+    state._eval_execution = eval_execution  # this request's state only (module docstring)
 
 
 def _matching(handlers: list[Any], env: Any, error_name: Any) -> int | None:
@@ -309,7 +334,9 @@ def _report_retry_and_catch(state: Any, run: Run) -> None:
     """A retriable error is reported, not retried (and not caught); a caught one noted."""
     handling = run.handling
     retry_count = run.request.retry_count
-    original_catch = state._handle_catch
+    require(state, "_handle_retry")
+    original_catch = require(state, "_handle_catch")
+    construct_error_output = require(state, "_construct_error_output_value")
 
     def handle_retry(env: Any, failure_event: Any) -> RetryOutcome:
         index = _matching(state.retry.retriers, env, failure_event.error_name)
@@ -328,10 +355,10 @@ def _report_retry_and_catch(state: Any, run: Run) -> None:
             env.stack.append(CatchOutcome.NotCaught)
             return
         handling.catch_index = _matching(state.catch.catchers, env, failure_event.error_name)
-        handling.caught = state._construct_error_output_value(failure_event=failure_event)
+        handling.caught = construct_error_output(failure_event=failure_event)
         original_catch(env=env, failure_event=failure_event)
 
-    state._handle_retry = handle_retry
+    state._handle_retry = handle_retry  # this request's state only (module docstring)
     state._handle_catch = handle_catch
 
 
@@ -384,7 +411,7 @@ def inspection_data(run: Run, env: Any, succeeded: bool) -> dict[str, Any]:
             data["afterResultPath"] = previous
     elif jsonpath and "input" in data and state.get("Type") != "Fail":
         data.setdefault("afterInputPath", data["input"])
-    variables = dict(env.variable_store._inner_scope)
+    variables = dict(require(env.variable_store, "_inner_scope"))
     if variables or run.request.variables:
         data["variables"] = to_json_str(variables, separators=COMPACT)
     handling = run.handling
