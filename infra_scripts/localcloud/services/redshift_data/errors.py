@@ -9,32 +9,23 @@ sqlglot's messages are reworded here.
 from __future__ import annotations
 
 import duckdb
-from moto.core.exceptions import JsonRESTError
 from sqlglot.errors import ParseError, TokenError
 
+from infra_scripts.localcloud.motolayer.errors import ServiceError, error_types
 from infra_scripts.localcloud.sqlengine import duckerrors
 from infra_scripts.localcloud.sqlengine.duck import offline_connection
 
 
-class RedshiftDataApiError(JsonRESTError):
-    """Base of the API errors; ``error_type`` is the error shape in botocore's model."""
-
-    error_type = "InternalServerException"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(self.error_type, message)
+class RedshiftDataApiError(ServiceError):
+    """Base of the API errors (``TYPE``: the error shape in botocore's model)."""
 
 
-class ValidationException(RedshiftDataApiError):
-    error_type = "ValidationException"
-
-
-class ResourceNotFoundException(RedshiftDataApiError):
-    error_type = "ResourceNotFoundException"
-
-
-class DatabaseConnectionException(RedshiftDataApiError):
-    error_type = "DatabaseConnectionException"
+ValidationException, ResourceNotFoundException, DatabaseConnectionException = error_types(
+    RedshiftDataApiError,
+    "ValidationException",
+    "ResourceNotFoundException",
+    "DatabaseConnectionException",
+)
 
 
 class RedshiftSqlError(Exception):

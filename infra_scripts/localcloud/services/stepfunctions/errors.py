@@ -4,7 +4,7 @@ and each operation's Errors section).
 
 moto 5.2.5's parser module declares these names too, but its classes cannot be raised as
 they are (their constructors need a message they do not pass, and they carry no error type):
-these are ``AWSError`` subclasses, which moto's dispatcher serialises as AWS JSON errors.
+these are the local cloud's :class:`~infra_scripts.localcloud.motolayer.errors.ServiceError`.
 :func:`parse_json` reads a request's JSON parameter, refusing what is not JSON with the error
 AWS answers for that parameter.
 """
@@ -14,17 +14,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.core.exceptions import AWSError
+from infra_scripts.localcloud.motolayer.errors import ServiceError, error_types
 
 
-class StepFunctionsError(AWSError):
+class StepFunctionsError(ServiceError):
     """Base of the errors below (HTTP 400, as every Step Functions client error)."""
-
-    STATUS = 400
-    MESSAGE = ""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.MESSAGE)
 
 
 class ActivityDoesNotExist(StepFunctionsError):
@@ -34,35 +28,11 @@ class ActivityDoesNotExist(StepFunctionsError):
         super().__init__(f"Activity Does Not Exist: '{activity_arn}'")
 
 
-class ConflictException(StepFunctionsError):
-    TYPE = "ConflictException"
-
-
 class ExecutionDoesNotExist(StepFunctionsError):
     TYPE = "ExecutionDoesNotExist"
 
     def __init__(self, execution_arn: str) -> None:
         super().__init__(f"Execution Does Not Exist: '{execution_arn}'")
-
-
-class ExecutionNotRedrivable(StepFunctionsError):
-    TYPE = "ExecutionNotRedrivable"
-
-
-class InvalidArn(StepFunctionsError):
-    TYPE = "InvalidArn"
-
-
-class InvalidDefinition(StepFunctionsError):
-    TYPE = "InvalidDefinition"
-
-
-class InvalidExecutionInput(StepFunctionsError):
-    TYPE = "InvalidExecutionInput"
-
-
-class InvalidOutput(StepFunctionsError):
-    TYPE = "InvalidOutput"
 
 
 class InvalidToken(StepFunctionsError):
@@ -77,14 +47,6 @@ class StateMachineDoesNotExist(StepFunctionsError):
         super().__init__(f"State Machine Does Not Exist: '{state_machine_arn}'")
 
 
-class StateMachineTypeNotSupported(StepFunctionsError):
-    TYPE = "StateMachineTypeNotSupported"
-
-
-class TaskDoesNotExist(StepFunctionsError):
-    TYPE = "TaskDoesNotExist"
-
-
 class TaskTimedOut(StepFunctionsError):
     TYPE = "TaskTimedOut"
     MESSAGE = (
@@ -93,8 +55,29 @@ class TaskTimedOut(StepFunctionsError):
     )
 
 
-class ValidationException(StepFunctionsError):
-    TYPE = "ValidationException"
+# The errors that are nothing but their name.
+(
+    ConflictException,
+    ExecutionNotRedrivable,
+    InvalidArn,
+    InvalidDefinition,
+    InvalidExecutionInput,
+    InvalidOutput,
+    StateMachineTypeNotSupported,
+    TaskDoesNotExist,
+    ValidationException,
+) = error_types(
+    StepFunctionsError,
+    "ConflictException",
+    "ExecutionNotRedrivable",
+    "InvalidArn",
+    "InvalidDefinition",
+    "InvalidExecutionInput",
+    "InvalidOutput",
+    "StateMachineTypeNotSupported",
+    "TaskDoesNotExist",
+    "ValidationException",
+)
 
 
 def parse_json(
