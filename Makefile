@@ -37,7 +37,10 @@ $(STAMP): $(UV_STAMP) uv.lock pyproject.toml
 	@touch $(STAMP)
 	@echo "setup: $(VENV)/ ready ($$($(UV) pip list --quiet --format freeze --python $(BIN)/python | wc -l) packages)"
 
+# Notebooks commit stripped whatever JupyterLab saved in them: .gitattributes names a git
+# clean filter (python -m infra_scripts.notebooks clean), configured here in .git/config.
 setup: $(STAMP) ## create .venv from uv.lock and install the kit (quick when already up to date)
+	@$(BIN)/python -m infra_scripts.notebooks install-git-filter --python $(BIN)/python
 
 lock: $(UV_STAMP) ## refresh uv.lock (newest versions the ranges allow) and requirements.lock
 	@echo "lock: uv lock $(LOCK_ARGS)"
@@ -92,7 +95,7 @@ lint: setup ## ruff lint and format check, deptry, and uv.lock / requirements.lo
 	@$(UV_EXPORT) | diff -u requirements.lock - || \
 		{ echo "requirements.lock is not uv.lock's export: run make lock (LOCK_ARGS= moves nothing else)"; exit 1; }
 
-format: setup ## ruff format and autofix; strip notebook outputs except nbval-checked cells
+format: setup ## ruff format and autofix; strip notebook outputs (git strips them on commit too)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(BIN)/retailkit notebooks strip

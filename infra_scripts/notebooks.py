@@ -4,14 +4,28 @@ Notebooks run in order (``NN_verb_object.ipynb``) into ``runs/<timestamp>/`` —
 place — each in a fresh ``python3`` kernel. While one runs, the next one's kernel starts
 and imports its modules, so kernel start-up is off the critical path. The first failure
 stops the run and names the notebook, the cell, the error and the output file.
+
+Committed notebooks are stripped (:func:`strip_notebook`). ``make setup`` installs a git
+clean filter (``.gitattributes``; ``python -m infra_scripts.notebooks clean``) that strips
+a notebook whenever git reads it from the working copy, so a notebook saved by JupyterLab
+(outputs, execution counts, widget state, kernel metadata) commits exactly as stripped and
+``git diff`` shows nothing. The lint check (``notebooks strip --check``) reads notebooks
+the way git will commit them (:func:`committed_form`).
+
+Test checks live in hidden cells (tag ``remove-cell``, collapsed in JupyterLab) that call
+:func:`expect`: the learner sees no test scaffolding, ``make test`` (nbval) fails on a
+difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import os
 import re
+import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -33,6 +47,9 @@ REPORT_NOTEBOOK = "06_sales_report"
 TEARDOWN_NOTEBOOK = "99_teardown"
 KERNEL = "python3"
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+HIDDEN_TAG = "remove-cell"  # test-only cells: collapsed in JupyterLab, dropped by nbconvert
+CHECKS_ENV = "RETAIL_KIT_NOTEBOOK_CHECKS"  # "strict": a failed expect() raises; "report": prints
+GIT_FILTER = "retailkit-notebook"  # the clean filter .gitattributes names for notebooks/*.ipynb
 _NOTEBOOK_NAME = re.compile(r"^\d{2}_[A-Za-z0-9_]+\.ipynb$")
 
 
@@ -301,18 +318,130 @@ def run_notebooks(
 
 
 def export_html(executed: Path, out_dir: Path, name: str = "sales_report.html") -> Path:
-    """An executed notebook as HTML without code cells (markdown and outputs only)."""
+    """The report an executed notebook rendered, as one self-contained HTML file.
+
+    A notebook that showed a report (``infra_scripts.ops.report_output.show``) carries the
+    whole document in its output: that is written as it is. Any other notebook is converted
+    without its code, its prompts or anything fetched from the network (no require.js,
+    MathJax or Mermaid from a CDN; images inline), titled by its first heading.
+    """
     _skip_iri_format_checker()
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    from infra_scripts.ops.report_output import REPORT_MIME
+
+    nb = nbformat.read(executed, as_version=4)
+    documents = [
+        output["data"][REPORT_MIME]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if REPORT_MIME in output.get("data", {})
+    ]
+    if documents:
+        body = "".join(documents[-1])
+    else:
+        from nbconvert import HTMLExporter
+
+        offline = "\n".join(
+            [
+                "{%- extends 'index.html.j2' -%}",
+                *(
+                    f"{{%- block {block} -%}}{{%- endblock {block} -%}}"
+                    for block in (
+                        "html_head_js",
+                        "html_head_js_mathjax",
+                        "html_head_js_mermaidjs",
+                        "jupyter_widgets",
+                    )
+                ),
+            ]
+        )
+        headings = (
+            line[2:].strip()
+            for cell in nb.cells
+            if cell.cell_type == "markdown"
+            for line in cell.source.splitlines()
+            if line.startswith("# ")
+        )
+        nb.metadata["title"] = next(headings, None) or Path(executed).stem
+        exporter = HTMLExporter(
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            raw_template=offline,
+        )
+        body, _ = exporter.from_notebook_node(nb)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / name
     path.write_text(body, encoding="utf-8")
     return path
+
+
+# --- test checks in hidden cells ---------------------------------------------------------
+class CheckFailedError(AssertionError):
+    """A notebook's :func:`expect` check saw something else than the reference run."""
+
+
+def check_mode(environ: Mapping[str, str] | None = None) -> str:
+    """How :func:`expect` treats a difference: ``"strict"`` raises, ``"report"`` prints.
+
+    ``RETAIL_KIT_NOTEBOOK_CHECKS`` decides when set. Otherwise: ``report`` in a kernel that
+    Jupyter's server started (JupyterLab: a learner who re-ran a cell or uploaded more files
+    sees other numbers, and that is no error), ``strict`` everywhere else (nbval, papermill
+    by hand). ``retailkit notebooks run`` sets ``report`` unless told otherwise.
+    """
+    environ = os.environ if environ is None else environ
+    mode = environ.get(CHECKS_ENV, "").strip().lower()
+    if mode in ("strict", "report"):
+        return mode
+    return "report" if environ.get("JPY_SESSION_NAME") else "strict"
+
+
+def as_text(value: Any) -> str:
+    """The text a check compares: a DataFrame without its index, a list one item a line."""
+    if hasattr(value, "to_string") and hasattr(value, "columns"):  # a DataFrame
+        text = value.to_string(index=False)
+    elif hasattr(value, "to_string"):  # a Series
+        text = value.to_string()
+    elif isinstance(value, list | tuple):
+        text = "\n".join(map(str, value))
+    else:
+        text = str(value)
+    lines = [line.rstrip() for line in text.strip("\n").splitlines()]
+    return "\n".join(lines)
+
+
+def expect(label: str, actual: Any, expected: str) -> None:
+    """A test check for a hidden notebook cell: ``actual``, as text, must read ``expected``.
+
+    ``expected`` is what the reference run printed (leading and trailing blank lines and
+    trailing spaces do not count). On a difference: :class:`CheckFailedError` with a diff in
+    ``strict`` mode (the tests), the diff printed in ``report`` mode (see :func:`check_mode`).
+    To change a checked value on purpose, paste the new text the error shows.
+    """
+    got, want = as_text(actual), as_text(expected)
+    if got == want:
+        return
+    diff = "\n".join(
+        difflib.unified_diff(
+            want.splitlines(), got.splitlines(), "expected", "this run", lineterm=""
+        )
+    )
+    message = f"check {label!r}: this run differs from the reference run\n{diff}"
+    if check_mode() == "strict":
+        raise CheckFailedError(f"{message}\n\nthis run, whole:\n{got}")
+    print(f"{message}\n(a test check: fine after re-running cells or uploading other files)")
+
+
+def is_check_cell(cell: Any) -> bool:
+    """True for the hidden test-check cells (tag ``remove-cell``, calling :func:`expect`)."""
+    return (
+        cell.get("cell_type") == "code"
+        and HIDDEN_TAG in cell.get("metadata", {}).get("tags", [])
+        and "expect(" in cell.get("source", "")
+    )
 
 
 # --- stripping ---------------------------------------------------------------------------
@@ -336,21 +465,26 @@ def _clean_outputs(outputs: list) -> list:
 def strip_notebook(nb: Any, reference: Any | None = None) -> Any:
     """Outputs and counts removed, except for checked cells (nbval compares only those).
 
-    Checked cells keep their outputs and an execution count (nbval skips cells without
-    one). With ``reference`` (an executed copy, e.g. from ``runs/``), they take outputs and
-    count from the cell with the same id there: that is how checked values are updated.
+    Checked cells keep their outputs and an execution count, always 1 (nbval skips cells
+    without one; a run in JupyterLab must not change it). With ``reference`` (an executed
+    copy, e.g. from ``runs/``), they take their outputs from the cell with the same id
+    there: that is how checked values are updated. Cell metadata keeps only the tags; cells
+    tagged ``remove-cell`` are collapsed (input and output) for JupyterLab, every other cell
+    shows both: a cell the learner folded or scrolled in JupyterLab commits as it was.
     """
     import nbformat
 
     executed = {c.get("id"): c for c in (reference.cells if reference else [])}
     for cell in nb.cells:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
+        if HIDDEN_TAG in cell.metadata.get("tags", []):
+            cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
         if cell.cell_type != "code":
             continue
         source = executed.get(cell.get("id"), cell)
         if is_checked(cell) and source.get("outputs"):
             cell.outputs = _clean_outputs(source["outputs"])
-            cell.execution_count = source.get("execution_count") or 1
+            cell.execution_count = 1  # nbval compares only cells with one; which, no matter
         else:
             cell.outputs = []
             cell.execution_count = None
@@ -365,6 +499,14 @@ def strip_notebook(nb: Any, reference: Any | None = None) -> Any:
     return nb
 
 
+def stripped_text(text: str, reference: Any | None = None) -> str:
+    """A notebook's JSON text, stripped (:func:`strip_notebook`), as the files are written."""
+    _skip_iri_format_checker()
+    import nbformat
+
+    return nbformat.writes(strip_notebook(nbformat.reads(text, as_version=4), reference)) + "\n"
+
+
 def strip_paths(
     paths: Iterable[Path], *, outputs_from: Path | None = None, check: bool = False
 ) -> list[Path]:
@@ -374,16 +516,116 @@ def strip_paths(
     changed = []
     for path in map(Path, paths):
         text = path.read_text(encoding="utf-8")
-        nb = nbformat.reads(text, as_version=4)
         reference = None
         if outputs_from is not None and (Path(outputs_from) / path.name).exists():
             reference = nbformat.read(Path(outputs_from) / path.name, as_version=4)
-        new_text = nbformat.writes(strip_notebook(nb, reference)) + "\n"
+        new_text = stripped_text(text, reference)
         if new_text != text:
             changed.append(path)
             if not check:
                 path.write_text(new_text, encoding="utf-8")
     return changed
+
+
+# --- the git clean filter ----------------------------------------------------------------
+def clean_filter(text: str) -> str:
+    """What git stores for a notebook (the clean filter): ``text`` stripped.
+
+    Anything that is not a notebook (a file with merge-conflict markers, say) passes
+    unchanged: git must keep working, and the lint check then names the file.
+    """
+    try:
+        return stripped_text(text)
+    except Exception:
+        return text
+
+
+def _git(*args: str, cwd: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_clean_command(path: Path) -> tuple[str, Path] | None:
+    """The clean filter command git runs on ``path`` when it stores it, and the folder it
+    runs in (the work tree's top); None when the path is outside git or has no filter."""
+    folder = Path(path).resolve().parent
+    while not folder.exists():  # a path that does not exist yet: its attributes still apply
+        folder = folder.parent
+    top = _git("rev-parse", "--show-toplevel", cwd=folder)
+    if not top:
+        return None
+    relative = os.path.relpath(Path(path).resolve(), top)
+    attribute = _git("check-attr", "filter", "--", relative, cwd=Path(top)) or ""
+    name = attribute.rsplit(": ", 1)[-1]
+    if name in ("", "unspecified", "unset", "set"):
+        return None
+    command = _git("config", "--get", f"filter.{name}.clean", cwd=Path(top))
+    if not command:
+        return None
+    return command.replace("%f", shlex.quote(relative)), Path(top)
+
+
+def committed_form(path: Path, text: str | None = None) -> str:
+    """What ``git add`` would store for ``path``: its text (default: the file's) through the
+    clean filter git has for it, as git runs it; the text itself when there is none."""
+    text = Path(path).read_text(encoding="utf-8") if text is None else text
+    found = git_clean_command(path)
+    if found is None:
+        return text
+    command, top = found
+    done = subprocess.run(
+        command, shell=True, cwd=top, input=text, capture_output=True, text=True, timeout=120
+    )
+    return done.stdout if done.returncode == 0 else text  # as git: a failed filter stores as is
+
+
+def unstripped(paths: Iterable[Path]) -> list[Path]:
+    """The notebooks whose committed form (:func:`committed_form`) is not stripped."""
+    return [p for p in map(Path, paths) if stripped_text(form := committed_form(p)) != form]
+
+
+def install_git_filter(python: str = ".venv/bin/python", folder: Path = PROJECT_ROOT) -> bool:
+    """Configure the clean filter ``.gitattributes`` names (``make setup`` runs this).
+
+    ``python`` runs :func:`clean_filter`; git runs it in the work tree's top, so a relative
+    path such as ``.venv/bin/python`` works. True when it changed the configuration; False
+    when it was already so, or ``folder`` is not in a git work tree.
+    """
+    if _git("rev-parse", "--is-inside-work-tree", cwd=Path(folder)) != "true":
+        return False
+    command = f"{python} -m infra_scripts.notebooks clean"
+    wanted = {"clean": command, "smudge": "cat"}
+    if all(
+        _git("config", "--get", f"filter.{GIT_FILTER}.{key}", cwd=Path(folder)) == value
+        for key, value in wanted.items()
+    ):
+        return False
+    for key, value in wanted.items():
+        if _git("config", f"filter.{GIT_FILTER}.{key}", value, cwd=Path(folder)) is None:
+            return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m infra_scripts.notebooks clean`` (git's clean filter: stdin to stdout) or
+    ``install-git-filter [--python PATH]``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["clean"]:
+        text = sys.stdin.buffer.read().decode("utf-8")
+        sys.stdout.buffer.write(clean_filter(text).encode("utf-8"))
+        return 0
+    if args[:1] == ["install-git-filter"]:
+        python = args[args.index("--python") + 1] if "--python" in args else ".venv/bin/python"
+        if install_git_filter(python):
+            print(f"setup: git strips notebooks on commit (filter {GIT_FILTER}, .gitattributes)")
+        return 0
+    print("usage: python -m infra_scripts.notebooks clean | install-git-filter", file=sys.stderr)
+    return 2
 
 
 # --- command line ------------------------------------------------------------------------
@@ -421,6 +663,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     params.update(given)
     os.environ["RETAIL_KIT_LOCAL_PORT"] = str(settings.local_port)
     os.environ["RETAIL_KIT_STATE_DIR"] = str(settings.state_dir)
+    os.environ.setdefault(CHECKS_ENV, "report")  # a run, not a test: checks print, never fail
     out_dir = new_run_dir(args.out)
     report_dir = PROJECT_ROOT / str(params.get("report_dir") or REPORTS_DIR / out_dir.name)
     per_notebook = {REPORT_NOTEBOOK: {"report_dir": str(report_dir)}} if args.html else {}
@@ -462,12 +705,18 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def strip_command(args: argparse.Namespace, settings: Settings) -> int:
-    """``retailkit notebooks strip``."""
+    """``retailkit notebooks strip``; with ``--check``, of the notebooks as git will commit
+    them (a working copy that JupyterLab saved with its outputs passes when the clean filter
+    strips it)."""
     paths = args.paths or discover(args.folder)
-    changed = strip_paths(paths, outputs_from=args.outputs_from, check=args.check)
-    for path in changed:
-        print(f"{'not stripped' if args.check else 'stripped'}: {path}")
-    return 1 if args.check and changed else 0
+    if args.check:
+        changed = unstripped(paths)
+        for path in changed:
+            print(f"not stripped: {path} (run `make format`; `make setup` strips on commit)")
+        return 1 if changed else 0
+    for path in strip_paths(paths, outputs_from=args.outputs_from):
+        print(f"stripped: {path}")
+    return 0
 
 
 def add_cli(subparsers: Any) -> None:
@@ -517,6 +766,15 @@ def add_cli(subparsers: Any) -> None:
     )
     strip.add_argument("paths", nargs="*", type=Path, help="notebooks (default: the tour)")
     strip.add_argument("--outputs-from", type=Path, help="a runs/<timestamp> folder")
-    strip.add_argument("--check", action="store_true", help="change nothing; exit 1 if needed")
+    strip.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if a notebook would not commit stripped (git's clean "
+        "filter, when set up, included)",
+    )
     strip.add_argument("--folder", type=Path, default=NOTEBOOKS_DIR, help=argparse.SUPPRESS)
     strip.set_defaults(func=strip_command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

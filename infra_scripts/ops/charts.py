@@ -12,7 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch, Patch
+from matplotlib.ticker import FuncFormatter
 
 PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f")
 
@@ -27,6 +28,15 @@ def _num(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").astype(float)
 
 
+def _dollars(value: float, _position: object = None) -> str:
+    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+
+
+def _tidy(ax: plt.Axes) -> None:
+    """No top and right frame lines: a lighter chart for the report."""
+    ax.spines[["top", "right"]].set_visible(False)
+
+
 def save(fig: Figure, path: Path | str, dpi: int = 110) -> Path:
     """Write ``fig`` as a PNG (folders created); return the path."""
     path = Path(path)
@@ -35,16 +45,19 @@ def save(fig: Figure, path: Path | str, dpi: int = 110) -> Path:
     return path
 
 
-def revenue_by_genre(frame: pd.DataFrame) -> Figure:
+def revenue_by_genre(frame: pd.DataFrame, width: float = 8) -> Figure:
     """Horizontal bars: revenue per genre (``revenue_by_genre.sql``)."""
     data = frame.assign(revenue=_num(frame["revenue"])).sort_values("revenue")
-    fig, ax = _figure(8, 0.35 * len(data) + 1.2)
+    fig, ax = _figure(width, 0.35 * len(data) + 1.2)
     ax.barh(data["genre"], data["revenue"], color=PALETTE[0])
-    ax.set_xlabel("revenue ($)")
+    ax.set_xlabel("revenue")
+    ax.xaxis.set_major_formatter(FuncFormatter(_dollars))
     ax.set_title("Revenue by genre")
+    ax.margins(x=0.12)
+    _tidy(ax)
     for y, value in enumerate(data["revenue"]):
         ax.annotate(
-            f"{value:,.0f}",
+            _dollars(value),
             (value, y),
             xytext=(3, 0),
             textcoords="offset points",
@@ -54,12 +67,17 @@ def revenue_by_genre(frame: pd.DataFrame) -> Figure:
     return fig
 
 
-def age_group_mix(frame: pd.DataFrame) -> Figure:
+def age_group_mix(frame: pd.DataFrame, width: float = 6) -> Figure:
     """Bars of revenue share per buyer age group (``revenue_by_age_group.sql``)."""
-    fig, ax = _figure(6, 3.5)
-    ax.bar(frame["age_group"], _num(frame["revenue_pct"]), color=PALETTE[1])
+    fig, ax = _figure(width, 3.5)
+    shares = _num(frame["revenue_pct"])
+    bars = ax.bar(frame["age_group"], shares, color=PALETTE[1])
+    ax.bar_label(bars, labels=[f"{v:.0f}%" for v in shares], fontsize=8, padding=2)
     ax.set_ylabel("share of revenue (%)")
+    ax.set_xlabel("buyer's age group")
     ax.set_title("Who buys: revenue by age group")
+    ax.margins(y=0.12)
+    _tidy(ax)
     return fig
 
 
@@ -109,6 +127,69 @@ def daily_trend(
     return fig
 
 
+def daily_revenue(daily: pd.DataFrame, *, average_from: int = 14) -> Figure:
+    """Revenue on every day of a period, for the sales report (``report.SalesReport.daily``).
+
+    A day without sales is drawn as zero and marked "no sales"; a day with sales from a file
+    that had lines left out is hatched. From ``average_from`` days on, a 7-day average (of
+    calendar days, zeros included) is drawn too.
+    """
+    days = pd.to_datetime(daily["sale_date"])
+    revenue = _num(daily["revenue"])
+    partial = daily["partial"].astype(bool) if "partial" in daily else pd.Series(False, daily.index)
+    recorded = daily["recorded"].astype(bool) if "recorded" in daily else revenue > 0
+    fig, ax = _figure(8, 3.6)
+    bars = ax.bar(days, revenue, width=0.8, color=PALETTE[0])
+    for bar, part in zip(bars, partial, strict=True):
+        if part:
+            bar.set_facecolor("#90cdf4")
+            bar.set_hatch("///")
+            bar.set_edgecolor(PALETTE[0])
+    top = float(revenue.max()) if len(revenue) and revenue.max() > 0 else 1.0
+    for day, seen in zip(days, recorded, strict=True):
+        if not seen:
+            ax.annotate(
+                "no sales",
+                (day, 0),
+                xytext=(0, 4),
+                textcoords="offset points",
+                rotation=90,
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="#718096",
+            )
+    handles = []
+    if len(daily) >= average_from:
+        average = revenue.rolling(7, min_periods=7).mean()
+        ax.plot(days, average, color=PALETTE[1], lw=2, label="7-day average")
+        handles.append(ax.get_lines()[-1])
+    if partial.any():
+        handles.append(
+            Patch(
+                facecolor="#90cdf4", hatch="///", edgecolor=PALETTE[0], label="some sales left out"
+            )
+        )
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0, 1),
+            ncols=len(handles),
+            fontsize=8,
+            frameon=False,
+        )
+    ax.set_ylim(0, top * 1.15)
+    ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+    ax.set_ylabel("revenue")
+    if len(days) <= 31:
+        ax.set_xticks(days, [f"{d:%a}\n{d.day} {d:%b}" for d in days], fontsize=8)
+    else:
+        fig.autofmt_xdate()
+    _tidy(ax)
+    return fig
+
+
 def execution_gantt(timeline: pd.DataFrame, executions: pd.DataFrame | None = None) -> Figure:
     """One row per execution, one coloured bar per state (``ops.executions.state_timeline``).
 
@@ -137,69 +218,189 @@ def execution_gantt(timeline: pd.DataFrame, executions: pd.DataFrame | None = No
     return fig
 
 
-_BOXES = {
-    "raw": (0.0, 2.0, "S3 raw bucket\nincoming/ (versioned)"),
-    "events": (1.6, 2.0, "EventBridge\nObject Created rule"),
-    "sfn": (3.2, 2.0, "Step Functions\nstate machine"),
-    "lambda": (4.8, 3.0, "Lambda\nValidateFile"),
-    "glue": (4.8, 2.0, "Glue Python shell\nETL job"),
-    "quarantine": (4.8, 1.0, "S3 quarantine\n(+ reason tags)"),
-    "processed": (6.4, 2.0, "S3 processed\nParquet, genre=…"),
-    "catalog": (6.4, 3.0, "Glue Data\nCatalog"),
-    "athena": (8.0, 3.0, "Athena\nworkgroup"),
-    "redshift": (8.0, 2.0, "Redshift\nServerless"),
-    "sns": (3.2, 0.6, "SNS topic\ne-mail"),
-    "cloudwatch": (6.4, 0.6, "CloudWatch: every service\nlogs; alarm, dashboard"),
+# --- the architecture picture (notebook 01) ---------------------------------------------
+# Boxes on a grid of columns (left edges) and rows (bottom edges), in axis units. The figure
+# is 10 in wide: shown at its size (the notebook's PNG, 100 dpi) its 10 pt text is 10 pt.
+ARCH_FONT_PT = 10
+_ARCH_SIZE = (10.0, 6.4)  # inches
+_BOX_W, _BOX_H = 1.9, 0.95
+_COL = (0.0, 2.3, 4.6, 6.9, 9.2, 11.5)
+_ROW = {"data": 7.55, "valid": 5.75, "main": 3.95, "invalid": 2.15, "note": 0.55}
+_KINDS = {  # fill and edge colour per kind of service
+    "s3": ("#e6f4ea", PALETTE[2]),
+    "events": ("#fdecef", PALETTE[4]),
+    "lambda": ("#fdf0e6", PALETTE[1]),
+    "glue": ("#f1ebfa", PALETTE[3]),
+    "sns": ("#fdecef", PALETTE[4]),
+    "query": ("#e8f1fb", PALETTE[0]),
 }
-_ARROWS = (
+# name: (column, row, kind, text); the Step Functions states carry their names in the ASL
+ARCH_BOXES = {
+    "raw": (0, "main", "s3", "S3 raw bucket\nincoming/\n(versioned)"),
+    "events": (1, "main", "events", "EventBridge\nrule: Object\nCreated"),
+    "ValidateFile": (2, "main", "lambda", "ValidateFile\nLambda: format,\nheader, values"),
+    "TransformFile": (3, "valid", "glue", "TransformFile\nGlue Python\nshell job"),
+    "NotifySuccess": (4, "valid", "lambda", "NotifySuccess\nLambda: mails\nthe summary"),
+    "Quarantine": (3, "invalid", "s3", "Quarantine\nS3 copy with the\nreason in its tags"),
+    "NotifyRejected": (4, "invalid", "lambda", "NotifyRejected\nLambda: mails\nthe reason"),
+    "sns": (5, "main", "sns", "SNS topic\ne-mail to the\nshop owner"),
+    "catalog": (2, "data", "glue", "Glue Data\nCatalog: table,\npartitions"),
+    "processed": (3, "data", "s3", "S3 processed\nParquet partitioned\nby genre"),
+    "query": (4, "data", "query", "Athena and\nRedshift\nServerless: SQL"),
+}
+ARCH_CHOICE = "IsValid"  # the Choice state, a diamond between ValidateFile and its branches
+_CHOICE_W, _CHOICE_H = 0.8, 0.55  # half-width, half-height
+ARCH_FLOWS = (  # the arrows that are not state transitions
     ("raw", "events"),
-    ("events", "sfn"),
-    ("sfn", "lambda"),
-    ("sfn", "glue"),
-    ("sfn", "quarantine"),
-    ("sfn", "sns"),
-    ("glue", "processed"),
-    ("glue", "catalog"),
-    ("catalog", "athena"),
-    ("catalog", "redshift"),
-    ("processed", "redshift"),
+    ("events", "ValidateFile"),
+    ("TransformFile", "processed"),
+    ("TransformFile", "catalog"),
+    ("processed", "query"),
+    ("NotifySuccess", "sns"),
+    ("NotifyRejected", "sns"),
 )
 
 
-def architecture(outputs: Mapping[str, str] | None = None) -> Figure:
-    """The pipeline's services and data flow, drawn with boxes and arrows.
+def state_transitions(asl: Mapping) -> list[tuple[str, str, str]]:
+    """(from, to, label) for every ``Next``, Choice branch (``"valid"``) and ``Default``
+    (``"invalid"``) of a state machine definition. ``Catch`` transitions are left out: the
+    figure says in words where a failing task goes."""
+    edges = []
+    for name, state in asl["States"].items():
+        if state.get("Next"):
+            edges.append((name, state["Next"], ""))
+        edges += [(name, choice["Next"], "valid") for choice in state.get("Choices", [])]
+        if state.get("Default"):
+            edges.append((name, state["Default"], "invalid"))
+    return edges
 
-    With a stack's ``outputs`` the S3 boxes also show the bucket names.
+
+def _center(name: str) -> tuple[float, float]:
+    if name == ARCH_CHOICE:
+        return _COL[3] + _BOX_W / 2, _ROW["main"] + _BOX_H / 2
+    column, row, _, _ = ARCH_BOXES[name]
+    return _COL[column] + _BOX_W / 2, _ROW[row] + _BOX_H / 2
+
+
+def _edge_point(name: str, toward: tuple[float, float]) -> tuple[float, float]:
+    """Where the straight line from ``name``'s centre to ``toward`` leaves its outline."""
+    (x, y), (tx, ty) = _center(name), toward
+    dx, dy = tx - x, ty - y
+    if name == ARCH_CHOICE:  # the diamond |dx|/w + |dy|/h = 1
+        scale = 1 / (abs(dx) / _CHOICE_W + abs(dy) / _CHOICE_H)
+    else:
+        w, h = _BOX_W / 2 + 0.04, _BOX_H / 2 + 0.04
+        scale = min(w / abs(dx) if dx else float("inf"), h / abs(dy) if dy else float("inf"))
+    return x + dx * scale, y + dy * scale
+
+
+def architecture(outputs: Mapping[str, str] | None = None, asl: Mapping | None = None) -> Figure:
+    """The pipeline's services, with its state machine branching as its definition does.
+
+    A file lands in S3 and EventBridge starts the state machine. ValidateFile's report goes
+    to the Choice state IsValid, whose two branches are drawn apart: a valid file goes to
+    the Glue job (Parquet partitioned by genre, the catalog, then Athena and Redshift), a
+    rejected one to quarantine; each branch mails the owner through SNS. The arrows between
+    states are the ``Next``, ``Choices`` and ``Default`` of ``asl`` (default: the pipeline's
+    ``pipeline.asl.json``). With a stack's ``outputs`` its bucket names are listed below.
     """
-    boxes = dict(_BOXES)
-    if outputs:
-        for key in ("raw", "processed", "quarantine"):
-            x, y, text = boxes[key]
-            bucket = outputs.get(f"{key}_bucket", "")
-            boxes[key] = (x, y, f"{text}\n{bucket[:30]}")
-    fig, ax = _figure(12, 4.6)
-    width, height = 1.35, 0.72
-    for x, y, text in boxes.values():
-        ax.add_patch(
-            FancyBboxPatch(
-                (x, y),
-                width,
-                height,
-                boxstyle="round,pad=0.04",
-                facecolor="#ebf4ff",
-                edgecolor=PALETTE[0],
-            )
+    import json
+
+    from matplotlib.patches import Polygon
+
+    if asl is None:
+        from pipeline_src.statemachine import TEMPLATE
+
+        asl = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    fig, ax = _figure(*_ARCH_SIZE)
+    grey = "#4a5568"
+    centred = {"fontsize": ARCH_FONT_PT, "ha": "center", "va": "center"}
+
+    # the state machine's frame, and where a task that fails goes
+    left, bottom = _COL[2] - 0.25, _ROW["note"] - 0.2
+    right, top = _COL[4] + _BOX_W + 0.25, _ROW["valid"] + _BOX_H + 0.5
+    frame = FancyBboxPatch(
+        (left, bottom),
+        right - left,
+        top - bottom,
+        boxstyle="round,pad=0.02",
+        facecolor="#f7fafc",
+        edgecolor="#718096",
+        linestyle="--",
+        lw=1.2,
+    )
+    ax.add_patch(frame)
+    ax.text(
+        left + 0.15,
+        top - 0.4,
+        "Step Functions\nstate machine",
+        fontsize=ARCH_FONT_PT + 1,
+        fontweight="bold",
+        ha="left",
+        va="center",
+        color="#2d3748",
+    )
+    ax.text(
+        (left + right) / 2,
+        _ROW["note"] + _BOX_H / 2,
+        "Any task that fails (Catch) goes to NotifyFailure:\n"
+        "the error is mailed, the run ends PipelineFailed.",
+        color=grey,
+        style="italic",
+        **centred,
+    )
+    for column, row, kind, text in ARCH_BOXES.values():
+        fill, edge = _KINDS[kind]
+        x, y = _COL[column], _ROW[row]
+        box = FancyBboxPatch(
+            (x, y), _BOX_W, _BOX_H, boxstyle="round,pad=0.04", facecolor=fill, edgecolor=edge
         )
-        ax.text(x + width / 2, y + height / 2, text, ha="center", va="center", fontsize=7.5)
-    for source, target in _ARROWS:
-        (x1, y1, _), (x2, y2, _) = boxes[source], boxes[target]
-        start = (x1 + width, y1 + height / 2) if x2 > x1 else (x1 + width / 2, y1)
-        end = (x2, y2 + height / 2) if x2 > x1 else (x2 + width / 2, y2 + height)
-        ax.annotate(
-            "", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#4a5568", "lw": 1.1}
-        )
-    ax.set_xlim(-0.2, 9.6)
-    ax.set_ylim(0.3, 4.0)
+        box.set_linewidth(1.4)
+        ax.add_patch(box)
+        ax.text(x + _BOX_W / 2, y + _BOX_H / 2, text, linespacing=1.15, **centred)
+    cx, cy = _center(ARCH_CHOICE)
+    corners = [
+        (cx - _CHOICE_W, cy),
+        (cx, cy + _CHOICE_H),
+        (cx + _CHOICE_W, cy),
+        (cx, cy - _CHOICE_H),
+    ]
+    ax.add_patch(Polygon(corners, facecolor="#fffbea", edgecolor=PALETTE[6], lw=1.4))
+    ax.text(cx, cy, f"{ARCH_CHOICE}?\n(Choice)", linespacing=1.1, **centred)
+
+    drawn = {*ARCH_BOXES, ARCH_CHOICE}
+    edges = [(a, b, "") for a, b in ARCH_FLOWS] + [
+        edge for edge in state_transitions(asl) if edge[0] in drawn and edge[1] in drawn
+    ]
+    arrow = {"arrowstyle": "-|>", "color": grey, "lw": 1.3, "shrinkA": 0, "shrinkB": 0}
+    for source, target, label in edges:
+        start = _edge_point(source, _center(target))
+        end = _edge_point(target, _center(source))
+        ax.annotate("", xy=end, xytext=start, arrowprops=arrow)
+        if label:
+            middle = ((start[0] + end[0]) / 2 + 0.12, (start[1] + end[1]) / 2)
+            ax.text(*middle, label, fontsize=ARCH_FONT_PT, fontweight="bold", color=PALETTE[6])
+    ax.text(
+        _COL[0],
+        _ROW["note"] + _BOX_H / 2,
+        "CloudWatch: every service's\nlogs, an alarm on failed\nruns, a dashboard",
+        fontsize=ARCH_FONT_PT,
+        ha="left",
+        va="center",
+        color=grey,
+    )
+    floor = _ROW["note"] - 0.35
+    buckets = [(kind, (outputs or {}).get(f"{kind}_bucket")) for kind in ("raw", "processed")]
+    buckets.append(("quarantine", (outputs or {}).get("quarantine_bucket")))
+    named = [f"{kind} bucket: {name}" for kind, name in buckets if name]
+    if named:  # this stack's buckets, under the picture
+        ax.text(_COL[0], floor, "\n".join(named), fontsize=ARCH_FONT_PT, va="top", color=grey)
+        floor -= 0.32 * len(named) + 0.1
+    ax.set_xlim(-0.15, _COL[5] + _BOX_W + 0.15)
+    ax.set_ylim(floor, _ROW["data"] + _BOX_H + 0.15)
     ax.axis("off")
-    ax.set_title("Retail pipeline: upload → validate → convert → query, with e-mail and logs")
+    ax.set_title(
+        "Retail pipeline: upload → validate → load or quarantine → query, with e-mail",
+        fontsize=ARCH_FONT_PT + 2,
+    )
     return fig

@@ -125,11 +125,16 @@ def raise_for_failures(executions: pd.DataFrame, session: boto3.Session) -> None
 
 
 def state_timeline(session: boto3.Session, execution_arns: Iterable[str]) -> pd.DataFrame:
-    """One row per state of each execution: entered, exited, seconds (for a Gantt chart)."""
+    """One row per state of each execution: entered, exited, seconds (for a Gantt chart).
+
+    A state that was entered but never exited — a Fail state such as ``FileRejected``, or
+    the state a still-running execution is in — ends at the history's last event.
+    """
     sfn = session.client("stepfunctions")
     rows = []
     for arn in execution_arns:
         history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        execution = arn.rsplit(":", 1)[-1]
         entered: dict[str, datetime] = {}
         for event in history:
             if "stateEnteredEventDetails" in event:
@@ -139,15 +144,91 @@ def state_timeline(session: boto3.Session, execution_arns: Iterable[str]) -> pd.
                 start = entered.pop(name, event["timestamp"])
                 rows.append(
                     {
-                        "execution": arn.rsplit(":", 1)[-1],
+                        "execution": execution,
                         "state": name,
                         "entered": start,
                         "exited": event["timestamp"],
                     }
                 )
+        last = history[-1]["timestamp"] if history else None
+        rows += [
+            {"execution": execution, "state": name, "entered": start, "exited": max(start, last)}
+            for name, start in entered.items()
+        ]
     frame = pd.DataFrame(rows, columns=["execution", "state", "entered", "exited"])
     if not frame.empty:
         for column in ("entered", "exited"):
             frame[column] = pd.to_datetime(frame[column], utc=True)
         frame["seconds"] = (frame["exited"] - frame["entered"]).dt.total_seconds()
     return frame
+
+
+def _file_labels(executions: pd.DataFrame | None) -> dict[str, str]:
+    """Execution name → uploaded file name (the key's last part), when ``executions`` is given."""
+    if executions is None or executions.empty:
+        return {}
+    names = (
+        executions["name"] if "name" in executions else executions["arn"].str.rsplit(":").str[-1]
+    )
+    files = executions["key"].fillna("").str.rsplit("/", n=1).str[-1]
+    return dict(zip(names, files, strict=True))
+
+
+def time_by_state(timeline: pd.DataFrame) -> pd.DataFrame:
+    """Per state, in the order they first ran: runs, mean and longest seconds, total seconds."""
+    from infra_scripts.ops.tables import whole
+
+    ordered = timeline.sort_values("entered", kind="stable")  # ties: the history's order
+    stats = ordered.groupby("state", sort=False)["seconds"].agg(
+        runs="count", mean_s="mean", max_s="max", total_s="sum"
+    )
+    return whole(stats.round(2))
+
+
+def state_paths(timeline: pd.DataFrame, executions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per execution: the states it went through, its longest state and seconds.
+
+    The path shows the state machine's branch each file took (TransformFile for a valid
+    file, Quarantine for a rejected one).
+    """
+    from infra_scripts.ops.tables import whole
+
+    labels = _file_labels(executions)
+    rows = []
+    ordered = timeline.sort_values("entered", kind="stable")  # ties: the history's order
+    for execution, states in ordered.groupby("execution", sort=False):
+        longest = states.loc[states["seconds"].idxmax()]
+        rows.append(
+            {
+                "file": labels.get(execution, execution),
+                "path": " → ".join(states["state"]),
+                "longest_state": longest["state"],
+                "longest_s": round(float(longest["seconds"]), 2),
+                "states_s": round(float(states["seconds"].sum()), 2),
+            }
+        )
+    columns = ["file", "path", "longest_state", "longest_s", "states_s"]
+    frame = pd.DataFrame(rows, columns=columns).sort_values("file", ignore_index=True)
+    return whole(frame)
+
+
+def slowest_states(timeline: pd.DataFrame, executions: pd.DataFrame | None = None) -> str:
+    """Where the time went, in words computed from ``timeline`` (for the notebook's text).
+
+    The state with the longest mean, the runner-up, and how many files had each state as
+    their longest one.
+    """
+    if timeline.empty:
+        return "No state has run yet."
+    by_state = time_by_state(timeline).sort_values("mean_s", ascending=False)
+    first, *others = list(by_state.itertuples())
+
+    def runs(n: int) -> str:
+        return f"{n} run" + ("" if n == 1 else "s")
+
+    text = f"Slowest state on average: {first.Index}, {first.mean_s:.2f} s ({runs(first.runs)})"
+    if others:
+        text += f"; next {others[0].Index}, {others[0].mean_s:.2f} s ({runs(others[0].runs)})"
+    longest = state_paths(timeline, executions)["longest_state"].value_counts()
+    counts = [f"{state} for {n} file" + ("" if n == 1 else "s") for state, n in longest.items()]
+    return f"{text}.\nLongest state of each file: {', '.join(counts)}."

@@ -2,6 +2,8 @@
 
 ``leftovers`` does not trust the provisioning code: it lists each service and looks for the
 stack's exact resource names, so a resource that ``destroy`` forgot still shows up.
+Every table is shown whole (:class:`~infra_scripts.ops.tables.WholeFrame`): no name or ARN
+ends in ``…``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 
 from infra_scripts.config import Settings
 from infra_scripts.exceptions import ConfigError
+from infra_scripts.ops.tables import WholeFrame
 from infra_scripts.provision import load_outputs
 from infra_scripts.provision.core import STACK_TAG, Change, StackContext, StackNames
 from infra_scripts.provision.iam import COMPONENTS
@@ -35,7 +38,12 @@ def stack_outputs(settings: Settings) -> dict[str, str]:
 def changes_table(changes: Iterable[Change]) -> pd.DataFrame:
     """One row per resource: kind, name and what deploy/plan did or would do."""
     rows = [{"kind": c.kind, "name": c.name, "action": c.action} for c in changes]
-    return pd.DataFrame(rows, columns=["kind", "name", "action"])
+    return WholeFrame(rows, columns=["kind", "name", "action"])
+
+
+def outputs_table(outputs: dict[str, str]) -> WholeFrame:
+    """A deploy's outputs (names, ARNs, locations the other notebooks use), one per row."""
+    return WholeFrame({"value": pd.Series(outputs, dtype=object)})
 
 
 def tagged_resources(session: boto3.Session, stack: str) -> pd.DataFrame:
@@ -49,7 +57,7 @@ def tagged_resources(session: boto3.Session, stack: str) -> pd.DataFrame:
         for item in page["ResourceTagMappingList"]
     ]
     rows = [{"service": arn.split(":")[2], "arn": arn} for arn in sorted(arns)]
-    return pd.DataFrame(rows, columns=["service", "arn"])
+    return WholeFrame(rows, columns=["service", "arn"])
 
 
 def _pages(client: object, operation: str, key: str, **kwargs: object) -> list[dict]:
@@ -166,4 +174,4 @@ def leftovers(settings: Settings, session: boto3.Session) -> pd.DataFrame:
     rows = [
         {"kind": kind, "name": name} for lister in LISTERS for kind, name in lister(session, names)
     ]
-    return pd.DataFrame(rows, columns=["kind", "name"])
+    return WholeFrame(rows, columns=["kind", "name"])

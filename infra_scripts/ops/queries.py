@@ -22,6 +22,7 @@ import pandas as pd
 
 from infra_scripts import cost
 from infra_scripts.exceptions import QueryFailedError, WaitTimeoutError
+from infra_scripts.ops.tables import WholeFrame
 from pipeline_src.etl.table import curated_view_name
 from pipeline_src.sql import fill, queries
 
@@ -77,14 +78,28 @@ def sales_filter(
     return " AND ".join(parts) or None
 
 
-def athena_sql(name: str, outputs: Mapping[str, str], where: str | None = None) -> str:
+def athena_sql(
+    name: str, outputs: Mapping[str, str], where: str | None = None, *, from_table: bool = False
+) -> str:
     """The Athena query ``name`` for this stack; ``where`` narrows the sales it reads first.
 
     The analytics queries read the curated view, ``data_quality`` the table itself; either
     is narrowed (and keeps its name as the alias, so column references still resolve).
+    ``from_table`` makes a query of the view read the table itself instead (every load's
+    rows, duplicates included), e.g. to compare what each scans.
     """
     database, table = outputs["glue_database"], outputs["glue_table"]
     sql = fill(queries("athena")[name], {"database": database, "table": table})
+    if from_table:
+        view = f'"{database}"."{curated_view_name(table)}"'
+        if view not in sql:
+            raise ValueError(f"{name}.sql does not read the view {view}")
+        relation = f'"{database}"."{table}"'
+        sql = sql.replace(view, f"(SELECT * FROM {relation}) AS {curated_view_name(table)}")
+        if where:
+            narrowed = f"(SELECT * FROM {relation} WHERE {where})"
+            return sql.replace(f"(SELECT * FROM {relation})", narrowed)
+        return sql
     if where:
         for relation in (curated_view_name(table), table):
             source = f'"{database}"."{relation}"'
@@ -103,15 +118,16 @@ def athena_query(
     where: str | None = None,
     sql: str | None = None,
     label: str | None = None,
+    from_table: bool = False,
 ) -> QueryResult:
     """Run a named query (or ``sql``) in the stack's workgroup; frame, bytes scanned, cost.
 
     ``where`` narrows the sales table first (see :func:`sales_filter`); ``label`` names the
-    result in :func:`cost_table` (default: ``name``).
+    result in :func:`cost_table` (default: ``name``); ``from_table``: see :func:`athena_sql`.
     """
     started = time.perf_counter()
     frame = wr.athena.read_sql_query(
-        sql or athena_sql(name, outputs, where),
+        sql or athena_sql(name, outputs, where, from_table=from_table),
         database=outputs["glue_database"],
         workgroup=outputs["athena_workgroup"],
         ctas_approach=False,
@@ -142,6 +158,57 @@ def cost_table(results: Iterable[QueryResult]) -> pd.DataFrame:
         for r in results
     ]
     return pd.DataFrame(rows)
+
+
+def _kb(result: QueryResult) -> str:
+    return f"{(result.bytes_scanned or 0) / 1024:,.1f} KB"
+
+
+def scan_comparison(full: QueryResult, *narrowed: QueryResult) -> str:
+    """What each narrowed query scanned next to the full one, in words (from the results)."""
+    parts = [f"{full.name} scanned {_kb(full)}"]
+    for result in narrowed:
+        share = (result.bytes_scanned or 0) / full.bytes_scanned if full.bytes_scanned else 0
+        parts.append(f"{result.name} {_kb(result)} ({share:.0%} of it)")
+    return "; ".join(parts) + "."
+
+
+def _usd(value: float) -> str:
+    if value == 0:
+        return "0"
+    return f"${value:,.2f}" if value >= 1 else f"${value:.7f}"
+
+
+def pipeline_cost_table(est: cost.Estimate) -> WholeFrame:
+    """A :func:`infra_scripts.cost.estimate` as a table: each line item's cost per day (USD)
+    for the kit and for the original design, then the totals per file, day and month."""
+    w = est.workload
+    rows = []
+    for item in est.items:
+        kit = item.kit_per_file * w.files_per_day + item.kit_per_day
+        original = item.original_per_file * w.files_per_day + item.original_per_day
+        rows.append((item.service, item.what, _usd(kit), _usd(original)))
+    for label, method in (
+        ("per file", est.per_file),
+        ("per day", est.per_day),
+        (f"per month ({w.days_per_month:g} days)", est.per_month),
+    ):
+        rows.append(("total", label, _usd(method("kit")), _usd(method("original"))))
+    return WholeFrame(rows, columns=["service", "what", "kit", "original"])
+
+
+def pipeline_cost_summary(est: cost.Estimate) -> str:
+    """The estimate's workload, prices and per-file comparison, in words."""
+    w = est.workload
+    kit, original = est.per_file("kit"), est.per_file("original")
+    ratio = f" ({original / kit:,.0f}x more)" if kit else ""
+    return (
+        f"{w.files_per_day:g} file(s) a day of {w.rows_per_file:,} rows, "
+        f"{w.queries_per_day:g} Athena queries a day, storage after {w.months_retained} months; "
+        f"{cost.REGION} list prices as of {cost.PRICES_AS_OF}, free tiers not subtracted.\n"
+        f"Per file the kit costs {_usd(kit)}, the original design {_usd(original)}{ratio}; "
+        f"a month: {_usd(est.per_month('kit'))} vs {_usd(est.per_month('original'))}."
+    )
 
 
 def redshift_values(outputs: Mapping[str, str], **extra: str) -> dict[str, str]:

@@ -216,7 +216,7 @@ def test_strip_keeps_only_checked_outputs_and_takes_them_from_a_run(tmp_path: Pa
     assert stripped.cells[0].outputs == [] and stripped.cells[0].execution_count is None
     assert stripped.cells[0].metadata == {"tags": ["parameters"]}
     assert stripped.cells[1].outputs[0]["text"] == "2\n"
-    assert stripped.cells[1].execution_count == 4  # nbval skips cells without a count
+    assert stripped.cells[1].execution_count == 1  # nbval skips cells without a count
 
     run = tmp_path / "run"
     run.mkdir()
@@ -227,12 +227,15 @@ def test_strip_keeps_only_checked_outputs_and_takes_them_from_a_run(tmp_path: Pa
 
 
 def test_committed_notebooks_are_stripped_thin_and_parameterised():
+    """As git will commit them: a working copy JupyterLab saved with its outputs passes
+    once ``make setup`` has configured the clean filter (tests/notebooks/test_lab_save.py)."""
     paths = notebooks.discover()
     assert [p.stem[:2] for p in paths] == ["00", "01", "02", "03", "04", "05", "06", "99"]
-    assert notebooks.strip_paths(paths, check=True) == [], "run `make format`"
+    assert notebooks.unstripped(paths) == [], "run `make format` (`make setup` strips on commit)"
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
+        nb = nbformat.reads(notebooks.committed_form(path), as_version=4)
         assert nb.metadata.kernelspec.name == "python3", path.name
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1 and 'target = "local"' in tagged[0].source, path.name
-        assert any(notebooks.is_checked(c) for c in nb.cells), f"{path.name} checks nothing"
+        checks = [c for c in nb.cells if notebooks.is_checked(c) or notebooks.is_check_cell(c)]
+        assert checks, f"{path.name} checks nothing"

@@ -1,0 +1,522 @@
+"""The sales report's numbers: period, KPIs, daily series, and the files we could not load.
+
+    report = gather(session, outputs, start_date="2026-11-02", end_date="2026-11-08")
+    report.revenue, report.sales, report.best_genre, report.change, report.problems
+
+Everything is read from the stack: the sales from the curated view (committed loads, each
+sale once, as every analytics query reads them), the files the pipeline refused from the
+quarantine bucket (the reason code and message the validator attached to each copy), the
+rows it set aside from the data-quality summary of each loaded file. Rendering is
+:mod:`infra_scripts.ops.report_output`; the charts are :mod:`infra_scripts.ops.charts`.
+
+A rejected file is in no number: its sales never reached the table. A file loaded in part
+counts the rows that passed and is listed with how many it left out and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import boto3
+import pandas as pd
+
+from infra_scripts.ops.inspection import quality_summaries
+from infra_scripts.ops.queries import QueryResult, athena_query, sales_filter
+from pipeline_src import naming
+from pipeline_src.etl.table import curated_view_name
+from pipeline_src.schema import ALL_CODES
+
+CURRENCY = "$"
+
+#: What each refused-file reason code means for the person who sent the file.
+FILE_REASONS: dict[str, str] = {
+    "UNSUPPORTED_FORMAT": "it is not a type of file we read (we read .csv, .json, .jsonl "
+    "and .xlsx files)",
+    "FILE_TOO_LARGE": "it is larger than the pipeline accepts",
+    "EMPTY_FILE": "the file is empty",
+    "UNREADABLE_FILE": "the file is damaged, or is not the type of file its name says",
+    "UNSUPPORTED_ENCODING": "its text is not saved as UTF-8 (save or export it as UTF-8)",
+    "DELIMITER_NOT_DETECTED": "we could not tell how its columns are separated (use commas)",
+    "MISSING_COLUMNS": "a column we need is missing",
+    "DUPLICATE_COLUMNS": "two of its columns have the same name",
+    "HEADER_ONLY": "it has column names but no sales",
+    "MALFORMED_JSON": "the file is damaged (it is not valid JSON)",
+    "NOT_A_JSON_ARRAY": "the file is not a list of sales",
+    "NO_VALID_ROWS": "none of its sales could be read",
+}
+
+#: What each set-aside-row reason code means, as the end of "… left out: <reason>".
+ROW_REASONS: dict[str, str] = {
+    "WRONG_FIELD_COUNT": "a line had more or fewer values than there are columns",
+    "MALFORMED_JSON_LINE": "a line was damaged",
+    "INVALID_RECORD": "an entry was not a sale",
+    "MISSING_VALUE": "a value we need was empty",
+    "NESTED_VALUE": "a value held a list where one value belongs",
+    "FIELD_TOO_LONG": "a value was far too long",
+    "FORMULA_INJECTION": "a value started like a spreadsheet formula",
+    "INVALID_PRICE": "the price was not an amount of money",
+    "NON_FINITE_PRICE": "the price was not a number",
+    "NEGATIVE_PRICE": "the price was below zero",
+    "INVALID_AGE_GROUP": "the age group was not one we know (10s to 90s)",
+    "INVALID_BOOK_ID": "the book id was not B followed by 6 digits",
+    "INVALID_TRANSACTION_ID": "the transaction id was not T followed by 8 digits",
+    "INVALID_SOLD_AT": "the time of sale was not a date",
+    "INVALID_QUANTITY": "the quantity was not a whole number of at least 1",
+    "DUPLICATE_TRANSACTION_ID": "the same sale appeared twice in the file (counted once)",
+}
+
+_MISSING = re.compile(r"required (?:column|key)\(s\) ([^()]+?)(?:\s*\(|$)")
+
+
+# --- money, dates and periods ------------------------------------------------------------
+def money(value: float | None, *, cents: bool = True) -> str:
+    """``$11,987.93`` (``$11,988`` without cents); ``-$5.00``; ``—`` for no value."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{abs(float(value)):,.{2 if cents else 0}f}"
+    return f"{'-' if value < 0 else ''}{CURRENCY}{text}"
+
+
+def small_money(value: float) -> str:
+    """An amount under a cent with two significant digits (``$0.00026``); else :func:`money`."""
+    if value >= 0.01 or value <= 0:
+        return money(value)
+    digits = 1 - math.floor(math.log10(value))
+    return f"{CURRENCY}{value:.{digits}f}"
+
+
+def day_label(day: dt.date, *, weekday: bool = True, year: bool = False) -> str:
+    """``Mon 2 Nov`` (``2 Nov 2026`` with the year, without the weekday)."""
+    text = f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
+    return f"{day:%a} {text}" if weekday else text
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of whole days, both ends included."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=n) for n in range(self.days)]
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        length = dt.timedelta(days=self.days)
+        return Period(self.start - length, self.end - length)
+
+    def label(self) -> str:
+        """``26 October – 2 November 2026``, ``2–8 November 2026``, ``Monday 2 November 2026``."""
+        a, b = self.start, self.end
+        if a == b:
+            return f"{a:%A} {a.day} {a:%B} {a.year}"
+        if (a.year, a.month) == (b.year, b.month):
+            return f"{a.day}–{b.day} {b:%B} {b.year}"
+        if a.year == b.year:
+            return f"{a.day} {a:%B} – {b.day} {b:%B} {b.year}"
+        return f"{a.day} {a:%B} {a.year} – {b.day} {b:%B} {b.year}"
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def store_label(store_id: str | None) -> str:
+    return f"store {store_id}" if store_id else "all stores"
+
+
+# --- the files we could not load ---------------------------------------------------------
+@dataclass(frozen=True)
+class RejectedFile:
+    """A file the validator refused: its copy in quarantine, as the pipeline tagged it."""
+
+    file: str  # the key below incoming/
+    code: str
+    message: str  # the validator's sentence, without the code
+    received: dt.datetime
+    loaded_since: bool = False  # a later upload of the same key was loaded
+    loaded_before: bool = False  # an earlier upload of the same key is what the table holds
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of the report's "Files we could not load" box."""
+
+    file: str
+    what: str  # "not loaded" or "4 of its 10 sales left out"
+    why: str  # plain words
+    rows_left_out: int | None = None  # None: the whole file
+
+    @property
+    def whole_file(self) -> bool:
+        return self.rows_left_out is None
+
+    def sentence(self) -> str:
+        return f"{self.file}: {self.what} — {self.why}"
+
+
+def file_reason(code: str, message: str = "") -> str:
+    """The owner's wording for a refused file, naming the missing columns when known."""
+    reason = FILE_REASONS.get(code) or ALL_CODES.get(code) or "the file could not be read"
+    if code == "MISSING_COLUMNS" and (match := _MISSING.search(message)):
+        columns = [c.strip() for c in match.group(1).split(",") if c.strip()]
+        listed = " and ".join(columns) if len(columns) < 3 else ", ".join(columns)
+        reason = f"the {listed} column{'s are' if len(columns) > 1 else ' is'} missing"
+    return reason
+
+
+def row_reasons(by_reason: Mapping[str, int]) -> str:
+    """``the quantity was not a whole number of at least 1`` (several: joined, commonest first)."""
+    ordered = sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))
+    parts = [ROW_REASONS.get(code) or ALL_CODES.get(code) or code for code, _ in ordered]
+    return "; ".join(parts) or "some of its lines could not be read"
+
+
+def problems_for_period(
+    rejected: Iterable[RejectedFile],
+    summaries: pd.DataFrame,
+    period: Period | None,
+    files_in_period: Iterable[str],
+) -> list[Problem]:
+    """The box's lines: refused files that belong to the period, then files loaded in part.
+
+    A refused file belongs to the period when the date in its name falls in it; a name
+    without a date could hold any day's sales, so it is listed when the file arrived on or
+    after the period's first day. A file whose later upload was loaded is not listed. A file
+    loaded in part is listed when some of its counted sales fall in the period.
+    """
+    problems = []
+    for item in sorted(rejected, key=lambda r: r.file):
+        if item.loaded_since:
+            continue
+        day = naming.date_in_key(item.file)
+        if period is not None:
+            if day is not None and day not in period:
+                continue
+            if day is None and item.received.date() < period.start:
+                continue
+        why = file_reason(item.code, item.message).capitalize() + "."
+        if item.loaded_before:
+            why += " The sales of an earlier copy of this file are counted."
+        else:
+            why += " None of its sales are in this report: fix the file and send it again."
+        problems.append(Problem(item.file, "not loaded", why))
+    counted = {naming.relative_key(key) for key in files_in_period}
+    if len(summaries):
+        partial = summaries[summaries["rows_rejected"].fillna(0).astype(int) > 0]
+        for row in partial.sort_values("file").itertuples():
+            if row.file not in counted:
+                continue
+            left_out, read = int(row.rows_rejected), int(row.rows_read)
+            sales = "sale" if read == 1 else "sales"
+            why = f"{row_reasons(row.rejected_by_reason or {})}.".capitalize()
+            why += f" The other {int(row.rows_accepted):,} are counted."
+            what = f"{left_out:,} of its {read:,} {sales} left out"
+            problems.append(Problem(row.file, what, why, rows_left_out=left_out))
+    return problems
+
+
+def rejected_files(
+    session: boto3.Session, quarantine_bucket: str, processed_bucket: str | None = None
+) -> list[RejectedFile]:
+    """Every refused original in quarantine, with its reason and when it arrived.
+
+    With ``processed_bucket``, each is compared with its key's commit marker (``loads/``):
+    a marker written after the refusal means a corrected upload was loaded since.
+    """
+    s3 = session.client("s3")
+    found = []
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=quarantine_bucket, Prefix=naming.QUARANTINE_PREFIX
+    )
+    for page in pages:
+        for obj in page.get("Contents", []):
+            meta = s3.head_object(Bucket=quarantine_bucket, Key=obj["Key"]).get("Metadata", {})
+            source = meta.get("source-key") or naming.INCOMING_PREFIX + obj["Key"].removeprefix(
+                naming.QUARANTINE_PREFIX
+            )
+            code = meta.get("reject-reason") or "UNKNOWN"
+            message = (meta.get("reject-message") or "").removeprefix(f"{code}:").strip()
+            since = before = False
+            if processed_bucket:
+                try:
+                    marker = s3.head_object(
+                        Bucket=processed_bucket, Key=naming.load_marker_key(source)
+                    )
+                except s3.exceptions.ClientError:
+                    marker = None
+                if marker is not None:
+                    since = marker["LastModified"] > obj["LastModified"]
+                    before = not since
+            found.append(
+                RejectedFile(
+                    naming.relative_key(source),
+                    code,
+                    message,
+                    obj["LastModified"],
+                    loaded_since=since,
+                    loaded_before=before,
+                )
+            )
+    return found
+
+
+# --- the report --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Totals:
+    sales: int = 0
+    copies: int = 0
+    revenue: float = 0.0
+
+
+@dataclass
+class SalesReport:
+    """Everything the report shows, for one period and store (or every store)."""
+
+    period: Period | None  # None: no sale recorded and no dates asked for
+    store_id: str | None
+    by_day_file: pd.DataFrame  # sale_date, source_key, sales, copies, revenue
+    genres: pd.DataFrame  # genre, sales, copies, revenue, avg_price (revenue_by_genre.sql)
+    titles: pd.DataFrame  # title, genre, copies, revenue (top_titles.sql)
+    ages: pd.DataFrame  # age_group, sales, revenue, revenue_pct (revenue_by_age_group.sql)
+    previous: Totals | None = None  # the same length of time just before
+    problems: list[Problem] = field(default_factory=list)
+    queries: list[QueryResult] = field(default_factory=list)
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    target: str = "local"
+
+    def __post_init__(self) -> None:
+        frame = self.by_day_file.copy()
+        for column in ("sales", "copies", "revenue"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+        frame["sale_date"] = pd.to_datetime(frame["sale_date"]).dt.date
+        self.by_day_file = frame
+        genres = self.genres.copy()
+        for column in ("sales", "copies", "revenue"):
+            genres[column] = pd.to_numeric(genres[column], errors="coerce").fillna(0)
+        self.genres = genres.sort_values("revenue", ascending=False, ignore_index=True)
+
+    # headline figures
+    @property
+    def revenue(self) -> float:
+        return float(self.by_day_file["revenue"].sum())
+
+    @property
+    def sales(self) -> int:
+        return int(self.by_day_file["sales"].sum())
+
+    @property
+    def copies(self) -> int:
+        return int(self.by_day_file["copies"].sum())
+
+    @property
+    def title(self) -> str:
+        when = self.period.label() if self.period else "no sales recorded yet"
+        return f"Sales report: {store_label(self.store_id)}, {when}"
+
+    @property
+    def best_genre(self) -> tuple[str, float, float] | None:
+        """(genre, revenue, share of revenue in %), or None without sales."""
+        if not len(self.genres) or self.revenue <= 0:
+            return None
+        top = self.genres.iloc[0]
+        return str(top["genre"]), float(top["revenue"]), 100 * float(top["revenue"]) / self.revenue
+
+    @property
+    def change(self) -> float | None:
+        """Revenue change vs the previous period in %; None when that period sold nothing."""
+        if self.previous is None or self.previous.revenue <= 0:
+            return None
+        return 100 * (self.revenue / self.previous.revenue - 1)
+
+    @property
+    def files(self) -> list[str]:
+        """The files whose sales are counted, below incoming/."""
+        keys = self.by_day_file["source_key"].dropna().unique()
+        return sorted(naming.relative_key(str(k)) for k in keys)
+
+    def daily(self) -> pd.DataFrame:
+        """Every day of the period: sales, copies, revenue (0 on a day without sales),
+        ``recorded`` (any sale that day) and ``partial`` (some of that day's sales came
+        from a file that had lines left out)."""
+        columns = ["sale_date", "sales", "copies", "revenue", "recorded", "partial"]
+        if self.period is None:
+            return pd.DataFrame(columns=columns)
+        per_day = self.by_day_file.groupby("sale_date")[["sales", "copies", "revenue"]].sum()
+        frame = per_day.reindex(self.period.dates(), fill_value=0)
+        frame.index.name = "sale_date"
+        frame = frame.reset_index()
+        frame["recorded"] = frame["sales"] > 0
+        partial_files = {p.file for p in self.problems if not p.whole_file}
+        keys = self.by_day_file["source_key"].fillna("").map(naming.relative_key)
+        partial_days = set(self.by_day_file.loc[keys.isin(partial_files), "sale_date"])
+        frame["partial"] = frame["sale_date"].isin(partial_days)
+        frame["sales"] = frame["sales"].astype(int)
+        frame["copies"] = frame["copies"].astype(int)
+        return frame[columns]
+
+    def missing_days(self) -> list[dt.date]:
+        daily = self.daily()
+        return list(daily.loc[~daily["recorded"], "sale_date"])
+
+    def partial_days(self) -> list[dt.date]:
+        daily = self.daily()
+        return list(daily.loc[daily["partial"], "sale_date"])
+
+    def headline(self) -> str:
+        """The report's first lines as plain text (what the notebook prints and nbval checks)."""
+        lines = [
+            self.title,
+            f"revenue {money(self.revenue)} from {plural(self.sales, 'sale')} "
+            f"({plural(self.copies, 'copy', 'copies')}), {plural(len(self.files), 'file')}",
+        ]
+        best = self.best_genre
+        if best:
+            lines.append(f"best genre {best[0]}: {money(best[1])} ({best[2]:.0f}% of revenue)")
+        if self.period:
+            length = "day" if self.period.days == 1 else f"{self.period.days} days"
+            lines.append(f"vs the previous {length}: {change_text(self)}")
+        return "\n".join(lines)
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 sale``, ``606 sales``, ``1 copy``, ``2 copies``."""
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
+
+
+def change_text(report: SalesReport) -> str:
+    """``+12% (was $10,700.00)`` or ``no sales recorded in 18–25 October 2026``."""
+    if report.period is None:
+        return "no earlier period"
+    before = report.period.previous()
+    change = report.change
+    if change is None:
+        on = "on" if before.days == 1 else "in"
+        return f"no sales recorded {on} {before.label()}"
+    return f"{change:+.0f}% (was {money(report.previous.revenue if report.previous else 0)})"
+
+
+# --- reading it from the stack -----------------------------------------------------------
+def _curated(outputs: Mapping[str, str], where: str | None) -> str:
+    view = curated_view_name(outputs["glue_table"])
+    source = f'"{outputs["glue_database"]}"."{view}"'
+    return f"(SELECT * FROM {source} WHERE {where}) AS {view}" if where else source
+
+
+def by_day_file_sql(outputs: Mapping[str, str], where: str | None = None) -> str:
+    """Sales, copies and revenue per day and source file (the KPIs and the daily chart)."""
+    return (
+        "SELECT sale_date, source_key, COUNT(*) AS sales, SUM(quantity) AS copies, "
+        f"SUM(price * quantity) AS revenue FROM {_curated(outputs, where)} "
+        "GROUP BY sale_date, source_key ORDER BY sale_date, source_key"
+    )
+
+
+def totals_sql(outputs: Mapping[str, str], where: str | None = None) -> str:
+    return (
+        "SELECT COUNT(*) AS sales, SUM(quantity) AS copies, SUM(price * quantity) AS revenue "
+        f"FROM {_curated(outputs, where)}"
+    )
+
+
+def _number(value: object) -> float:
+    """An Athena aggregate as a number: SUM over no rows is NULL, i.e. 0 here."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+def _totals(frame: pd.DataFrame) -> Totals:
+    if not len(frame):
+        return Totals()
+    row = frame.iloc[0]
+    return Totals(int(_number(row["sales"])), int(_number(row["copies"])), _number(row["revenue"]))
+
+
+def gather(
+    session: boto3.Session,
+    outputs: Mapping[str, str],
+    *,
+    start_date: str | dt.date | None = None,
+    end_date: str | dt.date | None = None,
+    store_id: str | None = None,
+    target: str = "local",
+) -> SalesReport:
+    """Run the report's five Athena queries and read the refused and part-loaded files.
+
+    Without ``start_date`` / ``end_date`` the period runs from the first to the last sale
+    recorded (for ``store_id``, or every store).
+    """
+    start, end = _date(start_date), _date(end_date)
+    where = sales_filter(start, end, store_id)
+    days = athena_query(
+        session, "by_day_file", outputs, sql=by_day_file_sql(outputs, where), label="Sales by day"
+    )
+    recorded = pd.to_datetime(days.frame["sale_date"]).dt.date
+    if start is None and len(recorded):
+        start = min(recorded.min(), end) if end else recorded.min()
+    if end is None and len(recorded):
+        end = max(recorded.max(), start) if start else recorded.max()
+    if start is not None and end is None:
+        end = start
+    if end is not None and start is None:
+        start = end
+    period = Period(start, end) if start and end else None
+    where = sales_filter(start, end, store_id)
+    queries = [days]
+    named = {
+        "revenue_by_genre": "Revenue by genre",
+        "top_titles": "Best sellers",
+        "revenue_by_age_group": "Buyers' age groups",
+    }
+    frames = {}
+    for name, label in named.items():
+        result = athena_query(session, name, outputs, where=where, label=label)
+        queries.append(result)
+        frames[name] = result.frame
+    previous = None
+    if period is not None:
+        before = period.previous()
+        result = athena_query(
+            session,
+            "previous_totals",
+            outputs,
+            sql=totals_sql(outputs, sales_filter(before.start, before.end, store_id)),
+            label="The period before",
+        )
+        queries.append(result)
+        previous = _totals(result.frame)
+    problems = problems_for_period(
+        rejected_files(session, outputs["quarantine_bucket"], outputs["processed_bucket"]),
+        quality_summaries(session, outputs["processed_bucket"]),
+        period,
+        days.frame["source_key"].dropna().astype(str),
+    )
+    return SalesReport(
+        period=period,
+        store_id=store_id,
+        by_day_file=days.frame,
+        genres=frames["revenue_by_genre"],
+        titles=frames["top_titles"],
+        ages=frames["revenue_by_age_group"],
+        previous=previous,
+        problems=problems,
+        queries=queries,
+        target=target,
+    )
