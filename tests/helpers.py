@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
@@ -105,3 +108,15 @@ def raw_request(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
+
+
+def local_cli(*args: str, state_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+    """``retailkit local <args>`` for the local cloud of ``state_dir`` on ``port``."""
+    options = ("--port", str(port), "--state-dir", str(state_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "infra_scripts.cli", *args, *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -321,27 +322,36 @@ def recent_mails(
     return WholeFrame(rows, columns=columns)
 
 
-def quarantined_files(session: boto3.Session, bucket: str) -> pd.DataFrame:
-    """Rejected originals in quarantine with the reason from their metadata and tags."""
+def quarantined_objects(
+    session: boto3.Session, bucket: str
+) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+    """Each refused original in quarantine: its listing entry and its metadata (the reason
+    the pipeline recorded: ``reject-reason``, ``reject-message``, ``source-key``)."""
     s3 = session.client("s3")
-    rows = []
     pages = s3.get_paginator("list_objects_v2").paginate(
         Bucket=bucket, Prefix=naming.QUARANTINE_PREFIX
     )
     for page in pages:
         for obj in page.get("Contents", []):
-            meta = s3.head_object(Bucket=bucket, Key=obj["Key"]).get("Metadata", {})
-            tags = s3.get_object_tagging(Bucket=bucket, Key=obj["Key"])["TagSet"]
-            rows.append(
-                {
-                    "file": obj["Key"][len(naming.QUARANTINE_PREFIX) :],
-                    "bytes": obj["Size"],
-                    "reason": meta.get("reject-reason"),
-                    "tag": ",".join(f"{t['Key']}={t['Value']}" for t in tags),
-                    "message": meta.get("reject-message"),
-                    "source_key": meta.get("source-key"),
-                }
-            )
+            yield obj, s3.head_object(Bucket=bucket, Key=obj["Key"]).get("Metadata", {})
+
+
+def quarantined_files(session: boto3.Session, bucket: str) -> pd.DataFrame:
+    """Rejected originals in quarantine with the reason from their metadata and tags."""
+    s3 = session.client("s3")
+    rows = []
+    for obj, meta in quarantined_objects(session, bucket):
+        tags = s3.get_object_tagging(Bucket=bucket, Key=obj["Key"])["TagSet"]
+        rows.append(
+            {
+                "file": obj["Key"][len(naming.QUARANTINE_PREFIX) :],
+                "bytes": obj["Size"],
+                "reason": meta.get("reject-reason"),
+                "tag": ",".join(f"{t['Key']}={t['Value']}" for t in tags),
+                "message": meta.get("reject-message"),
+                "source_key": meta.get("source-key"),
+            }
+        )
     return WholeFrame(rows, columns=["file", "bytes", "reason", "tag", "message", "source_key"])
 
 

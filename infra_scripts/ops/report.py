@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import boto3
 import pandas as pd
 
-from infra_scripts.ops.inspection import quality_summaries
+from infra_scripts.ops.inspection import quality_summaries, quarantined_objects
 from infra_scripts.ops.queries import QueryResult, athena_query, sales_filter
 from pipeline_src import naming
 from pipeline_src.etl.table import curated_view_name
@@ -244,38 +244,31 @@ def rejected_files(
     """
     s3 = session.client("s3")
     found = []
-    pages = s3.get_paginator("list_objects_v2").paginate(
-        Bucket=quarantine_bucket, Prefix=naming.QUARANTINE_PREFIX
-    )
-    for page in pages:
-        for obj in page.get("Contents", []):
-            meta = s3.head_object(Bucket=quarantine_bucket, Key=obj["Key"]).get("Metadata", {})
-            source = meta.get("source-key") or naming.INCOMING_PREFIX + obj["Key"].removeprefix(
-                naming.QUARANTINE_PREFIX
+    for obj, meta in quarantined_objects(session, quarantine_bucket):
+        source = meta.get("source-key") or naming.INCOMING_PREFIX + obj["Key"].removeprefix(
+            naming.QUARANTINE_PREFIX
+        )
+        code = meta.get("reject-reason") or "UNKNOWN"
+        message = (meta.get("reject-message") or "").removeprefix(f"{code}:").strip()
+        since = before = False
+        if processed_bucket:
+            try:
+                marker = s3.head_object(Bucket=processed_bucket, Key=naming.load_marker_key(source))
+            except s3.exceptions.ClientError:
+                marker = None
+            if marker is not None:
+                since = marker["LastModified"] > obj["LastModified"]
+                before = not since
+        found.append(
+            RejectedFile(
+                naming.relative_key(source),
+                code,
+                message,
+                obj["LastModified"],
+                loaded_since=since,
+                loaded_before=before,
             )
-            code = meta.get("reject-reason") or "UNKNOWN"
-            message = (meta.get("reject-message") or "").removeprefix(f"{code}:").strip()
-            since = before = False
-            if processed_bucket:
-                try:
-                    marker = s3.head_object(
-                        Bucket=processed_bucket, Key=naming.load_marker_key(source)
-                    )
-                except s3.exceptions.ClientError:
-                    marker = None
-                if marker is not None:
-                    since = marker["LastModified"] > obj["LastModified"]
-                    before = not since
-            found.append(
-                RejectedFile(
-                    naming.relative_key(source),
-                    code,
-                    message,
-                    obj["LastModified"],
-                    loaded_since=since,
-                    loaded_before=before,
-                )
-            )
+        )
     return found
 
 

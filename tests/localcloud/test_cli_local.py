@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,18 +13,9 @@ import pytest
 
 from infra_scripts.config import Settings
 from infra_scripts.localcloud import process
+from tests.helpers import local_cli
 
 pytestmark = pytest.mark.localcloud
-
-
-def _cli(*args: str, state_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
-    options = ("--port", str(port), "--state-dir", str(state_dir))
-    return subprocess.run(
-        [sys.executable, "-m", "infra_scripts.cli", *args, *options],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -54,18 +43,18 @@ def test_stop_stops_the_server_whose_state_dir_was_deleted(running):
     shutil.rmtree(settings.state_dir)
     port, state = settings.local_port, settings.state_dir
 
-    status = _cli("local", "status", state_dir=state, port=port)
+    status = local_cli("local", "status", state_dir=state, port=port)
     assert status.returncode == 0 and f"pid {pid}" in status.stdout
-    start = _cli("local", "start", state_dir=state, port=port)
+    start = local_cli("local", "start", state_dir=state, port=port)
     assert start.returncode == 0 and "already running" in start.stdout
     assert "was deleted" in start.stdout and "retailkit local stop" in start.stdout
 
-    stopped = _cli("local", "stop", state_dir=state, port=port)
+    stopped = local_cli("local", "stop", state_dir=state, port=port)
     assert stopped.returncode == 0, stopped.stderr
     assert f"stopped the local cloud on port {port} (pid {pid}" in stopped.stdout
     assert "deleted" in stopped.stdout
     assert _gone(settings, pid)
-    again = _cli("local", "stop", state_dir=state, port=port)
+    again = local_cli("local", "stop", state_dir=state, port=port)
     assert again.returncode == 0 and "not running" in again.stdout
 
 
@@ -73,20 +62,20 @@ def test_start_status_and_stop_agree_about_another_state_dir_on_the_port(running
     settings, pid = running
     port, other = settings.local_port, tmp_path / "second"
 
-    start = _cli("local", "start", state_dir=other, port=port)
+    start = local_cli("local", "start", state_dir=other, port=port)
     assert start.returncode == 1
     assert len(start.stderr.strip().splitlines()) == 1
     assert str(settings.state_dir) in start.stderr and f"pid {pid}" in start.stderr
     assert f"retailkit local stop --port {port}" in start.stderr
     assert "already running:" not in start.stdout
 
-    status = _cli("local", "status", state_dir=other, port=port)
+    status = local_cli("local", "status", state_dir=other, port=port)
     assert status.returncode == 0 and str(settings.state_dir) in status.stdout
 
-    stopped = _cli("local", "stop", state_dir=other, port=port)
+    stopped = local_cli("local", "stop", state_dir=other, port=port)
     assert stopped.returncode == 0, stopped.stderr
     assert f"pid {pid}" in stopped.stdout and "not this one" in stopped.stdout
     assert _gone(settings, pid)
     assert not process.pid_file(settings).exists()  # its own state dir's PID file is cleared
-    after = _cli("local", "status", state_dir=settings.state_dir, port=port)
+    after = local_cli("local", "status", state_dir=settings.state_dir, port=port)
     assert after.returncode == 3 and "not running" in after.stdout

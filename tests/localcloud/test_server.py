@@ -18,19 +18,9 @@ from infra_scripts.exceptions import PortInUseError
 from infra_scripts.localcloud import process
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION
 from infra_scripts.session import make_session
-from tests.helpers import raw_request
+from tests.helpers import local_cli, raw_request
 
 pytestmark = pytest.mark.localcloud
-
-
-def _cli(*args: str, state_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
-    options = ("--port", str(port), "--state-dir", str(state_dir))
-    return subprocess.run(
-        [sys.executable, "-m", "infra_scripts.cli", *args, *options],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -40,22 +30,22 @@ def cloud_settings(tmp_path: Path):
     process.stop(settings)
 
 
-def test_cli_lifecycle_is_idempotent_and_outlives_the_cli(cloud_settings):
+def test_cli_lifecycle_is_idempotent_and_outlives_thelocal_cli(cloud_settings):
     port, state = cloud_settings.local_port, cloud_settings.state_dir
-    first = _cli("local", "start", state_dir=state, port=port)
+    first = local_cli("local", "start", state_dir=state, port=port)
     assert first.returncode == 0, first.stderr
     assert "started" in first.stdout
-    second = _cli("local", "start", state_dir=state, port=port)  # the first CLI has exited
+    second = local_cli("local", "start", state_dir=state, port=port)  # the first CLI has exited
     assert second.returncode == 0 and "already running" in second.stdout
-    status = _cli("local", "status", state_dir=state, port=port)
+    status = local_cli("local", "status", state_dir=state, port=port)
     assert status.returncode == 0
     assert f"moto {MOTO_VERSION}" in status.stdout and f":{port}" in status.stdout
-    stopped = _cli("local", "stop", state_dir=state, port=port)
+    stopped = local_cli("local", "stop", state_dir=state, port=port)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
-    after = _cli("local", "status", state_dir=state, port=port)
+    after = local_cli("local", "status", state_dir=state, port=port)
     assert after.returncode == 3 and "not running" in after.stdout
     assert not (state / "localcloud.pid").exists()
-    again = _cli("local", "stop", state_dir=state, port=port)
+    again = local_cli("local", "stop", state_dir=state, port=port)
     assert again.returncode == 0 and "not running" in again.stdout
 
 
@@ -65,7 +55,7 @@ def test_a_port_held_by_another_program_is_a_clear_error(cloud_settings):
         other.listen()
         with pytest.raises(PortInUseError, match="used by another program"):
             process.start(cloud_settings)
-        result = _cli(
+        result = local_cli(
             "local", "start", state_dir=cloud_settings.state_dir, port=cloud_settings.local_port
         )
     assert result.returncode == 1
