@@ -380,7 +380,7 @@ def test_lambda_and_glue_children_see_only_the_local_cloud(hostile, tmp_path):
         logs_group_name="/aws/lambda/f",
     )
     for env in (
-        LambdaRuntime(ctx)._environment(fn, tmp_path, "stream"),
+        LambdaRuntime(ctx)._environment(fn, tmp_path, "stream", [str(tmp_path)]),
         GlueExecutor(ctx)._environment("us-east-1", []),
     ):
         assert env["AWS_ENDPOINT_URL"] == LOCAL

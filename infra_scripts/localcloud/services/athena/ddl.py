@@ -354,3 +354,141 @@ def run_msck(ctx: StatementContext) -> StatementResult:
         lines.append("Partitions not in metastore:\t" + "\t".join(labels))
         lines += [f"Repair: Added partition to metastore {label}" for label in labels]
     return StatementResult(kind="text", text_extra=lines)
+
+
+# --- ALTER TABLE … SET TBLPROPERTIES / ADD COLUMNS / SET LOCATION / RENAME TO ----------------
+
+_PROPERTY = re.compile(r"'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'")
+_ALTER_HEAD = rf"ALTER\s+TABLE\s+(?P<name>{NAME_PATH})\s+"
+
+
+def _properties(text: str) -> dict[str, str]:
+    return {k.replace("''", "'"): v.replace("''", "'") for k, v in _PROPERTY.findall(text)}
+
+
+def _update_table(ctx: StatementContext, database: str, name: str, info: dict) -> None:
+    """Write back a table's Glue definition (``TableInput`` fields only), as UpdateTable does."""
+    fields = (
+        "Name",
+        "Description",
+        "Owner",
+        "Retention",
+        "StorageDescriptor",
+        "PartitionKeys",
+        "ViewOriginalText",
+        "ViewExpandedText",
+        "TableType",
+        "Parameters",
+    )
+    table_input = {k: info[k] for k in fields if k in info}
+    ctx.glue.backend.update_table(database, name, table_input)
+
+
+def _alter_target(ctx: StatementContext, path: str) -> tuple[str, str, dict]:
+    database, name = table_ref(ctx, path)
+    info = require_table(ctx, database, name)
+    if info.get("TableType") == "VIRTUAL_VIEW":
+        raise errors.ddl_failed(
+            f"SemanticException [Error 10131]: {database}.{name} is a view: ALTER TABLE "
+            "cannot change it"
+        )
+    return database, name, info
+
+
+def run_set_tblproperties(ctx: StatementContext) -> StatementResult:
+    """``ALTER TABLE t SET TBLPROPERTIES ('k' = 'v', …)``: sets the Glue table's Parameters."""
+    match = match_statement(_ALTER_HEAD + r"SET\s+TBLPROPERTIES\s*\((?P<props>.*)\)", ctx.text)
+    props = _properties(match.group("props"))
+    if not props:
+        raise errors.syntax_error(ctx.text, None, "expected TBLPROPERTIES ('name' = 'value', …)")
+    database, name, info = _alter_target(ctx, match.group("name"))
+    info["Parameters"] = {**(info.get("Parameters") or {}), **props}
+    _update_table(ctx, database, name, info)
+    return StatementResult(kind="none")
+
+
+def run_add_columns(ctx: StatementContext) -> StatementResult:
+    """``ALTER TABLE t ADD COLUMNS (name type [COMMENT '…'], …)``: appended to the columns."""
+    match = match_statement(_ALTER_HEAD + r"ADD\s+COLUMNS\s*\((?P<cols>.*)\)", ctx.text)
+    database, name, info = _alter_target(ctx, match.group("name"))
+    try:
+        schema = parse_statement(f"CREATE EXTERNAL TABLE __t ({match.group('cols')})").this
+    except errors.AthenaQueryError as exc:
+        raise errors.syntax_error(ctx.text, None, "expected ADD COLUMNS (name type, …)") from exc
+    storage = dict(info.get("StorageDescriptor") or {})
+    existing = [c for c in storage.get("Columns") or []]
+    taken = {c["Name"].lower() for c in existing} | {
+        c["Name"].lower() for c in info.get("PartitionKeys") or []
+    }
+    for column in schema.expressions:
+        if not isinstance(column, exp.ColumnDef):
+            continue
+        column_name = column.name.lower()
+        if column_name in taken:
+            raise errors.ddl_failed(
+                f"HiveException: Duplicate column name {column_name} in the table definition."
+            )
+        taken.add(column_name)
+        comment = ""
+        for constraint in column.args.get("constraints") or []:
+            if isinstance(constraint.args.get("kind"), exp.CommentColumnConstraint):
+                comment = str(_literal_text(constraint.args["kind"].this))
+        existing.append(
+            {
+                "Name": column_name,
+                "Type": _glue_type(column.args["kind"]),
+                **({"Comment": comment} if comment else {}),
+            }
+        )
+    storage["Columns"] = existing
+    info["StorageDescriptor"] = storage
+    _update_table(ctx, database, name, info)
+    return StatementResult(kind="none")
+
+
+def run_set_location(ctx: StatementContext) -> StatementResult:
+    """``ALTER TABLE t [PARTITION (…)] SET LOCATION 's3://…'``."""
+    match = match_statement(
+        _ALTER_HEAD
+        + r"(?:PARTITION\s*\((?P<spec>(?:'(?:[^']|'')*'|[^)'])*)\)\s*)?"
+        + r"SET\s+LOCATION\s+'(?P<loc>(?:[^']|'')*)'",
+        ctx.text,
+    )
+    location = match.group("loc").replace("''", "'")
+    if not location.startswith("s3://"):
+        raise errors.ddl_failed(f"IllegalArgumentException: {location} is not an s3:// URI")
+    database, name, info = _alter_target(ctx, match.group("name"))
+    if match.group("spec") is None:
+        info["StorageDescriptor"] = {**(info.get("StorageDescriptor") or {}), "Location": location}
+        _update_table(ctx, database, name, info)
+        return StatementResult(kind="none")
+    table = ctx.glue.load(database, name)
+    keys = [k.lower() for k, _ in table.partition_keys]
+    values = partition_values(match.group("spec"), keys)
+    glue_table = ctx.glue.backend.get_table(database, name)
+    try:
+        partition = glue_table.get_partition(values)
+    except Exception as exc:  # moto's PartitionNotFoundException
+        raise errors.ddl_failed(
+            "SemanticException [Error 10006]: Partition not found " + partition_name(keys, values)
+        ) from exc
+    current = partition.as_dict()
+    storage = {**current.get("StorageDescriptor", {}), "Location": location}
+    glue_table.update_partition(
+        values,
+        {
+            "Values": list(values),
+            "StorageDescriptor": storage,
+            **({"Parameters": current["Parameters"]} if current.get("Parameters") else {}),
+        },
+    )
+    return StatementResult(kind="none")
+
+
+def run_rename_table(ctx: StatementContext) -> StatementResult:
+    """``ALTER TABLE t RENAME TO u``: Athena supports it for Iceberg tables only."""
+    match_statement(_ALTER_HEAD + rf"RENAME\s+TO\s+{NAME_PATH}", ctx.text)
+    raise errors.not_supported(
+        "ALTER TABLE RENAME TO is not supported for Hive tables (Athena supports it for "
+        "Iceberg tables only; the local cloud has no Iceberg tables)"
+    )

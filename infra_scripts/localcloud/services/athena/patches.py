@@ -17,7 +17,10 @@ caller, HTTP or in-process, goes through) and ``AthenaResponse`` (the API's deta
   clients polling every second (awswrangler) see quick queries finish on their first poll;
 - GetQueryResults pages the results (header row first for SELECT, Athena type names,
   MaxResults ≤ 1000, NextToken); StopQueryExecution cancels (interrupts DuckDB);
-- ListDatabases / GetDatabase of AwsDataCatalog show the Glue Data Catalog's databases.
+- ListDatabases / GetDatabase of AwsDataCatalog (any case) show the Glue Data Catalog's
+  databases; ListDataCatalogs / GetDataCatalog show AwsDataCatalog; ListTableMetadata /
+  GetTableMetadata read Glue's tables; BatchGetNamedQuery; ListQueryExecutions pages
+  (:mod:`.metadata`).
 
 Work groups, named queries and prepared statements are moto's, plus what moto 5.2.5 lacks:
 UpdateWorkGroup (configuration updates) and DeleteNamedQuery (:mod:`.resources`).
@@ -29,7 +32,7 @@ imported on the first query, so an idle server does not hold them.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import moto.athena.models as athena_models
 import moto.athena.responses as athena_responses
@@ -37,6 +40,8 @@ import moto.athena.responses as athena_responses
 from infra_scripts.exceptions import MotoVersionError
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION, add, replace, require
 from infra_scripts.localcloud.runtime import OnFirstUse, ServerContext
+from infra_scripts.localcloud.services.athena import metadata
+from infra_scripts.localcloud.services.athena.metadata import catalog_case_insensitive
 from infra_scripts.localcloud.services.athena.resources import (
     delete_named_query,
     named_query_guard,
@@ -121,19 +126,22 @@ def install(ctx: ServerContext) -> None:
     for operation in ("get_work_group", "delete_work_group"):
         replace(_AthenaResponse, operation, work_group_guard(require(_AthenaResponse, operation)))
 
-    original_list = require(_AthenaBackend, "list_databases")
-    original_get = require(_AthenaBackend, "get_database")
-
-    def list_databases(self: Any, catalog_name: str, **kwargs: Any) -> Any:
-        sync_glue_databases(self, catalog_name)
-        return original_list(self, catalog_name, **kwargs)
-
-    def get_database(self: Any, catalog_name: str, database_name: str) -> Any:
-        sync_glue_databases(self, catalog_name)
-        return original_get(self, catalog_name, database_name)
-
-    replace(_AthenaBackend, "list_databases", list_databases)
-    replace(_AthenaBackend, "get_database", get_database)
+    # catalog metadata (:mod:`.metadata`): any spelling of AwsDataCatalog, the Glue tables
+    for operation in ("list_databases", "get_database"):
+        replace(
+            _AthenaBackend,
+            operation,
+            catalog_case_insensitive(require(_AthenaBackend, operation), sync_glue_databases),
+        )
+    for operation in (
+        "list_data_catalogs",
+        "get_data_catalog",
+        "list_query_executions",
+        "get_query_runtime_statistics",
+    ):
+        replace(_AthenaResponse, operation, getattr(metadata, operation))
+    for operation in ("list_table_metadata", "get_table_metadata", "batch_get_named_query"):
+        add(_AthenaResponse, operation, getattr(metadata, operation))
     log.info("Athena executor installed (its DuckDB engine loads on the first query)")
 
 

@@ -43,7 +43,9 @@ from infra_scripts.localcloud.services.athena.results import (
 )
 from infra_scripts.localcloud.services.athena.translate import (
     apply_decimal_semantics,
+    apply_trino_functions,
     bind_parameters,
+    check_functions,
     default_decimal_precision,
     name_unnamed_outputs,
     output_names,
@@ -93,10 +95,12 @@ def prepare_query(
     resolver = TableResolver(
         ctx.glue, ctx.mirror, con, catalog=ctx.catalog, database=ctx.database, text=ctx.text
     )
+    check_functions(query, ctx.text)
     resolved = resolver.resolve(query)
     unnamed = name_unnamed_outputs(resolved.query)
     default_decimal_precision(resolved.query)
     final = apply_decimal_semantics(resolved.query, resolved.schema)
+    final = apply_trino_functions(final, resolved.schema)
     sql = to_duckdb(final)
     ctx.check_cancelled()
     try:

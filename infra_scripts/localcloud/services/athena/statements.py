@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from infra_scripts.localcloud.services.athena.context import StatementContext, StatementResult
 from infra_scripts.localcloud.services.athena.ddl import (
+    run_add_columns,
     run_add_partition,
     run_create_database,
     run_create_table,
@@ -17,6 +18,9 @@ from infra_scripts.localcloud.services.athena.ddl import (
     run_drop_partition,
     run_drop_table,
     run_msck,
+    run_rename_table,
+    run_set_location,
+    run_set_tblproperties,
 )
 from infra_scripts.localcloud.services.athena.queries import (
     run_create_view,
@@ -33,6 +37,7 @@ from infra_scripts.localcloud.services.athena.utility import (
     run_show_databases,
     run_show_partitions,
     run_show_tables,
+    run_show_tblproperties,
     run_show_views,
 )
 
@@ -50,6 +55,11 @@ HANDLERS: dict[str, Callable[[StatementContext], StatementResult]] = {
     "msck": run_msck,
     "add_partition": run_add_partition,
     "drop_partition": run_drop_partition,
+    "set_tblproperties": run_set_tblproperties,
+    "add_columns": run_add_columns,
+    "set_location": run_set_location,
+    "rename_table": run_rename_table,
+    "show_tblproperties": run_show_tblproperties,
     "show_databases": run_show_databases,
     "show_tables": run_show_tables,
     "show_views": run_show_views,

@@ -22,8 +22,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from infra_scripts.localcloud.services.athena.errors import (
+    TYPE_NOT_FOUND,
     AthenaQueryError,
     name_offset,
+    position,
     syntax_error,
 )
 from infra_scripts.localcloud.sqlengine.typedcopy import typed_copy
@@ -63,6 +65,22 @@ _KINDS: list[tuple[str, StatementKind]] = [
     (r"DROP\s+TABLE\b", StatementKind("drop_table", "DDL", "DROP_TABLE")),
     (r"MSCK\s+REPAIR\s+TABLE\b", StatementKind("msck", "DDL", "MSCK_REPAIR_TABLE")),
     (
+        r"ALTER\s+TABLE\b.*\bSET\s+TBLPROPERTIES\b",
+        StatementKind("set_tblproperties", "DDL", "ALTER_TABLE_SET_TBLPROPERTIES"),
+    ),
+    (
+        r"ALTER\s+TABLE\b.*\bADD\s+COLUMNS\b",
+        StatementKind("add_columns", "DDL", "ALTER_TABLE_ADD_COLUMNS"),
+    ),
+    (
+        r"ALTER\s+TABLE\b.*\bSET\s+LOCATION\b",
+        StatementKind("set_location", "DDL", "ALTER_TABLE_SET_LOCATION"),
+    ),
+    (
+        r"ALTER\s+TABLE\b.*\bRENAME\s+TO\b",
+        StatementKind("rename_table", "DDL", "ALTER_TABLE_RENAME"),
+    ),
+    (
         r"ALTER\s+TABLE\b.*\bADD\b",
         StatementKind("add_partition", "DDL", "ALTER_TABLE_ADD_PARTITION"),
     ),
@@ -77,6 +95,10 @@ _KINDS: list[tuple[str, StatementKind]] = [
     (r"SHOW\s+TABLES\b", StatementKind("show_tables", "UTILITY", "SHOW_TABLES")),
     (r"SHOW\s+VIEWS\b", StatementKind("show_views", "UTILITY", "SHOW_VIEWS")),
     (r"SHOW\s+PARTITIONS\b", StatementKind("show_partitions", "UTILITY", "SHOW_PARTITIONS")),
+    (
+        r"SHOW\s+TBLPROPERTIES\b",
+        StatementKind("show_tblproperties", "UTILITY", "SHOW_TBLPROPERTIES"),
+    ),
     (r"SHOW\s+COLUMNS\b", StatementKind("show_columns", "UTILITY", "SHOW_COLUMNS")),
     (
         r"SHOW\s+CREATE\s+TABLE\b",
@@ -354,3 +376,270 @@ def apply_decimal_semantics(
 def to_duckdb(statement: exp.Expression) -> str:
     """The DuckDB SQL text of a (rewritten) statement."""
     return statement.sql(dialect=WRITE_DIALECT)
+
+
+# --- Trino functions DuckDB lacks or words differently ----------------------------------------
+
+# Trino functions sqlglot parses as anonymous calls (those it knows are typed expressions). A
+# call to a name sqlglot does not know and Trino does not have either (``strftime``,
+# ``list_value``: DuckDB's) fails as Trino fails, FUNCTION_NOT_FOUND, rather than running
+# DuckDB's function of that name.
+_TRINO_FUNCTION_NAMES = """
+abs acos all_match any_match approx_distinct approx_most_frequent approx_percentile approx_set
+arbitrary array_agg array_distinct array_except array_histogram array_intersect array_join
+array_max array_min array_position array_remove array_sort array_union arrays_overlap asin
+at_timezone atan atan2 avg bar beta_cdf bing_tile bing_tile_at bit_count bitwise_and
+bitwise_and_agg bitwise_left_shift bitwise_not bitwise_or bitwise_or_agg bitwise_right_shift
+bitwise_right_shift_arithmetic bitwise_xor bool_and bool_or cardinality cast cbrt ceil ceiling
+char2hexint checksum chr classify codepoint color combinations concat concat_ws contains
+contains_sequence corr cos cosh cosine_similarity cosine_distance count count_if covar_pop
+covar_samp crc32 cume_dist current_catalog current_date current_groups current_path
+current_role current_schema current_time current_timestamp current_timezone current_user date
+date_add date_diff date_format date_parse date_trunc day day_of_month day_of_week day_of_year
+degrees dense_rank dow doy e element_at empty_approx_set evaluate_classifier_predictions every
+exp features first_value flatten floor format format_datetime format_number from_base
+from_base32 from_base64 from_base64url from_big_endian_32 from_big_endian_64
+from_encoded_polyline from_geojson_geometry from_hex from_ieee754_32 from_ieee754_64
+from_iso8601_date from_iso8601_timestamp from_iso8601_timestamp_nanos from_unixtime
+from_unixtime_nanos from_utf8 geometric_mean greatest hamming_distance hash_counts histogram
+hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 hour human_readable_seconds if index infinity
+intersection_cardinality inverse_beta_cdf inverse_normal_cdf is_finite is_infinite
+is_json_scalar is_nan jaccard_index json_array_contains json_array_get json_array_length
+json_exists json_extract json_extract_scalar json_format json_parse json_query json_size
+json_value kurtosis lag last_day_of_month last_value lead learn_classifier
+learn_libsvm_classifier learn_libsvm_regressor learn_regressor least length
+levenshtein_distance listagg ln localtime localtimestamp log log10 log2 lower lpad ltrim
+luhn_check make_set_digest map map_agg map_concat map_entries map_filter map_from_entries
+map_keys map_union map_values map_zip_with max max_by md5 merge merge_set_digest millisecond
+min min_by minute mod month multimap_agg multimap_from_entries murmur3 nan normal_cdf normalize
+now nth_value ntile nullif numeric_histogram objectid parse_data_size parse_datetime
+parse_duration percent_rank pi position pow power qdigest_agg quarter radians rand random rank
+reduce reduce_agg regexp_count regexp_extract regexp_extract_all regexp_like regexp_position
+regexp_replace regexp_split regr_intercept regr_slope regress render repeat replace reverse rgb
+round row_number rpad rtrim second sequence sha1 sha256 sha512 shuffle sign simplify_polygon
+sin sinh skewness slice soundex spooky_hash_v2_32 spooky_hash_v2_64 split split_part
+split_to_map split_to_multimap spooky_hash sqrt st_area st_asbinary st_astext st_boundary
+st_buffer st_centroid st_contains st_convexhull st_coorddim st_crosses st_difference
+st_dimension st_disjoint st_distance st_endpoint st_envelope st_envelopeaspts st_equals
+st_exteriorring st_geometries st_geometryfromtext st_geometryn st_geometrytype
+st_geomfrombinary st_interiorringn st_interiorrings st_intersection st_intersects st_isclosed
+st_isempty st_isring st_issimple st_isvalid st_length st_linefromtext st_linestring
+st_multipoint st_numgeometries st_numinteriorring st_numpoints st_overlaps st_point st_pointn
+st_points st_polygon st_relate st_startpoint st_symdifference st_touches st_union st_within
+st_x st_xmax st_xmin st_y st_ymax st_ymin starts_with stddev stddev_pop stddev_samp strpos
+substr substring sum tan tanh tdigest_agg timestamp_objectid timezone_hour timezone_minute
+to_base to_base32 to_base64 to_base64url to_big_endian_32 to_big_endian_64 to_char to_date
+to_encoded_polyline to_geojson_geometry to_hex to_ieee754_32 to_ieee754_64 to_iso8601
+to_milliseconds to_spherical_geography to_timestamp to_unixtime to_utf8 transform
+transform_keys transform_values translate trim trim_array truncate try try_cast typeof upper
+url_decode url_encode url_extract_fragment url_extract_host url_extract_parameter
+url_extract_path url_extract_port url_extract_protocol url_extract_query uuid value_at_quantile
+values_at_quantiles var_pop var_samp variance version week week_of_year width_bucket
+wilson_interval_lower wilson_interval_upper with_timezone word_stem xxhash64 year year_of_week
+yow zip zip_with
+"""
+TRINO_FUNCTIONS = frozenset(_TRINO_FUNCTION_NAMES.split())
+
+# Joda-Time pattern letters (Trino's format_datetime/parse_datetime) → DuckDB strftime codes,
+# longest run first. https://trino.io/docs/current/functions/datetime.html#joda-functions
+_JODA = [
+    ("yyyy", "%Y"),
+    ("yyy", "%Y"),
+    ("yy", "%y"),
+    ("y", "%Y"),
+    ("YYYY", "%Y"),
+    ("xxxx", "%G"),
+    ("MMMM", "%B"),
+    ("MMM", "%b"),
+    ("MM", "%m"),
+    ("M", "%-m"),
+    ("dd", "%d"),
+    ("d", "%-d"),
+    ("DDD", "%j"),
+    ("D", "%-j"),
+    ("EEEE", "%A"),
+    ("EEE", "%a"),
+    ("E", "%a"),
+    ("e", "%u"),
+    ("HH", "%H"),
+    ("H", "%-H"),
+    ("hh", "%I"),
+    ("h", "%-I"),
+    ("mm", "%M"),
+    ("m", "%-M"),
+    ("ss", "%S"),
+    ("s", "%-S"),
+    ("SSSSSS", "%f"),
+    ("SSS", "%g"),
+    ("a", "%p"),
+    ("ww", "%V"),
+    ("w", "%-V"),
+    ("ZZ", "%z"),
+    ("Z", "%z"),
+    ("z", "%Z"),
+]
+
+
+def joda_to_strftime(pattern: str) -> str:
+    """A Joda-Time pattern (``yyyy-MM-dd HH:mm:ss``) as a strftime format (``%Y-%m-%d …``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "'":
+            end = pattern.find("'", i + 1)
+            if end == i + 1:  # '' is a quote
+                out.append("'")
+                i += 2
+                continue
+            end = len(pattern) if end < 0 else end
+            out.append(pattern[i + 1 : end].replace("%", "%%"))
+            i = end + 1
+            continue
+        if char.isalpha():
+            run = len(pattern) - i - len(pattern[i:].lstrip(char))
+            for token, code in _JODA:
+                if token[0] == char and len(token) <= run:
+                    out.append(code)
+                    i += len(token)
+                    break
+            else:
+                raise AthenaQueryError(
+                    "INVALID_FUNCTION_ARGUMENT",
+                    f"the local engine does not support the Joda pattern letter '{char}' "
+                    f"(in '{pattern}')",
+                )
+            continue
+        out.append("%%" if char == "%" else char)
+        i += 1
+    return "".join(out)
+
+
+_DATE_UNITS = {"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}
+
+
+def _is_date(node: exp.Expression) -> bool:
+    if isinstance(node, exp.Paren):
+        return _is_date(node.this)
+    if isinstance(node, exp.Cast | exp.TryCast):
+        return node.to.this == exp.DataType.Type.DATE
+    if isinstance(node, exp.CurrentDate | exp.FromISO8601Date | exp.Date | exp.StrToDate):
+        return True
+    if isinstance(node, exp.DateAdd | exp.DateSub):
+        return _is_date_arith(node)
+    return isinstance(node.type, exp.DataType) and node.type.this == exp.DataType.Type.DATE
+
+
+def _is_date_arith(node: exp.DateAdd | exp.DateSub) -> bool:
+    unit = (node.unit.name if node.args.get("unit") is not None else "DAY").upper()
+    return unit in _DATE_UNITS and _is_date(node.this)
+
+
+def _typeof_literal(node: exp.Expression) -> str | None:
+    """The type Trino gives a literal argument of ``typeof`` (``'abc'`` is ``varchar(3)``)."""
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return f"varchar({len(node.this)})"
+        return None  # numbers: DuckDB's INTEGER/BIGINT/DECIMAL(p,s)/DOUBLE name them alike
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+        kind = node.to.this
+        if kind == exp.DataType.Type.DATE:
+            return "date"
+        if kind in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ):
+            fraction = re.search(r"\.(\d+)", node.this.this)
+            precision = len(fraction.group(1)) if fraction else 0
+            zone = " with time zone" if kind == exp.DataType.Type.TIMESTAMPTZ else ""
+            return f"timestamp({precision}){zone}"
+    if isinstance(node, exp.Null):
+        return "unknown"
+    return None
+
+
+def _regexp_replace(node: exp.Expression, pattern: str, replacement: str) -> exp.Expression:
+    return exp.Anonymous(
+        this="regexp_replace",
+        expressions=[
+            node,
+            exp.Literal.string(pattern),
+            exp.Literal.string(replacement),
+            exp.Literal.string("g"),
+        ],
+    )
+
+
+def _trino_typeof(argument: exp.Expression) -> exp.Expression:
+    """``typeof(x)``: DuckDB's type name as Trino's (``INTEGER[]`` → ``array(integer)``)."""
+    literal = _typeof_literal(argument)
+    if literal is not None:
+        return exp.Literal.string(literal)
+    name: exp.Expression = exp.Lower(this=exp.Anonymous(this="typeof", expressions=[argument]))
+    for pattern, replacement in (
+        (r"\bfloat\b", "real"),
+        (r"\bblob\b", "varbinary"),
+        (r"\bhugeint\b", "decimal(38,0)"),
+        (r"\btimestamp with time zone\b", "timestamp(3) with time zone"),
+        (r"\btimestamp\b([^(_]|$)", r"timestamp(3)\1"),
+        (r"\bstruct\(", "row("),
+        (r"^(.*)\[\]$", r"array(\1)"),
+        (r"\b(\w+(?:\(\d+(?:,\d+)?\))?)\[\]", r"array(\1)"),
+    ):
+        name = _regexp_replace(name, pattern, replacement)
+    return name
+
+
+def check_functions(statement: exp.Expression, text: str) -> None:
+    """Fail a call to a function Trino does not have (``FUNCTION_NOT_FOUND``), as Athena does."""
+    for call in statement.find_all(exp.Anonymous):
+        name = str(call.name)
+        if isinstance(call.parent, exp.Table):  # a table function: the resolver judges it
+            continue
+        if name.lower() not in TRINO_FUNCTIONS:
+            raise AthenaQueryError(
+                "FUNCTION_NOT_FOUND",
+                f"{position(text, name_offset(text, name))}Function '{name.lower()}' not "
+                "registered",
+                error_type=TYPE_NOT_FOUND,
+            )
+
+
+def apply_trino_functions(
+    query: exp.Expression, schema: dict[str, dict[str, str]]
+) -> exp.Expression:
+    """Trino's format_datetime / parse_datetime (Joda patterns), typeof (Trino's type names)
+    and date_add/date_sub of a DATE by days…years (stays a DATE, end of month clamped)."""
+    for call in list(query.find_all(exp.Anonymous)):
+        name = str(call.name).lower()
+        args = call.expressions
+        if name == "format_datetime" and len(args) == 2:
+            pattern = args[1]
+            if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+                raise AthenaQueryError(
+                    "NOT_SUPPORTED",
+                    f"the local engine supports {name} with a constant pattern only",
+                )
+            fmt = exp.Literal.string(joda_to_strftime(pattern.this))
+            value = exp.Cast(this=args[0], to=exp.DataType.build("TIMESTAMP"))
+            call.replace(exp.Anonymous(this="strftime", expressions=[value, fmt]))
+    for call in list(query.find_all(exp.ParseDatetime)):
+        pattern = call.args.get("format")
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            raise AthenaQueryError(
+                "NOT_SUPPORTED",
+                "the local engine supports parse_datetime with a constant pattern only",
+            )
+        fmt = exp.Literal.string(joda_to_strftime(pattern.this))
+        call.replace(exp.Anonymous(this="strptime", expressions=[call.this, fmt]))
+    for call in list(query.find_all(exp.Typeof)):
+        call.replace(_trino_typeof(call.this))
+    if not any(True for _ in query.find_all(exp.DateAdd, exp.DateSub)):
+        return query
+    try:
+        from sqlglot.schema import MappingSchema
+
+        typed = typed_copy(query, MappingSchema(schema, dialect="trino"), dialect="trino")
+    except Exception:  # sqlglot cannot analyse it: judge the operands by their syntax alone
+        typed = query
+    for node in list(typed.find_all(exp.DateAdd, exp.DateSub)):
+        if _is_date_arith(node):
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
+    return typed

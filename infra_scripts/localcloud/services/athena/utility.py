@@ -175,3 +175,25 @@ def run_show_create_table(ctx: StatementContext) -> StatementResult:
         items = [f"  '{k}'='{v}'" for k, v in sorted(params.items())]
         lines += [item + ("," if i < len(items) - 1 else ")") for i, item in enumerate(items)]
     return _text_result("createtab_stmt", lines)
+
+
+def run_show_tblproperties(ctx: StatementContext) -> StatementResult:
+    """``SHOW TBLPROPERTIES t [('name')]``: one tab-separated ``name value`` line each."""
+    match = match_statement(
+        rf"SHOW\s+TBLPROPERTIES\s+(?P<name>{NAME_PATH})(?:\s*\(\s*'(?P<prop>(?:[^']|'')*)'\s*\))?",
+        ctx.text,
+    )
+    database, name = table_ref(ctx, match.group("name"))
+    params = require_table(ctx, database, name).get("Parameters") or {}
+    wanted = match.group("prop")
+    if wanted is not None:
+        wanted = wanted.replace("''", "'")
+        value = params.get(wanted)
+        if value is None:
+            value = f"Table {database}.{name} does not have property: {wanted}"
+        rows = [[value]]
+        columns = [text_column("value")]
+    else:
+        rows = [[k, v] for k, v in sorted(params.items())]
+        columns = [text_column("prpt_name"), text_column("prpt_value")]
+    return StatementResult(kind="text", columns=columns, text_rows=rows, row_count=len(rows))

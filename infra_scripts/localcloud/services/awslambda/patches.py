@@ -11,6 +11,16 @@ here every cold start costs the same few cores, so a burst would mostly pay for 
 Timeout and memory size are enforced (the worker is killed and the AWS-shaped error
 returned); printed output and logging go to CloudWatch Logs ``/aws/lambda/<name>``, with
 START/END/REPORT lines.
+
+Layers (``Layers`` of CreateFunction/UpdateFunctionConfiguration, versions from moto's
+PublishLayerVersion): AWS merges the layers' zips into ``/opt`` in the order of the
+function's Layers list, a later layer's file replacing an earlier one's ("the order in
+which you add the layers is the order in which Lambda merges the layer content into the
+execution environment", "Adding layers to functions" in the Lambda guide), and the Python
+runtime has ``/opt/python/lib/python3.X/site-packages`` and ``/opt/python`` on ``sys.path``
+after the function's own code. Here there is no ``/opt``: the layers are merged the same
+way, once per ordered set of layer contents, into ``<work>/lambda-layers/<sha256>``, and that
+folder's two directories follow the code directory on the worker's path.
 """
 
 from __future__ import annotations
@@ -117,6 +127,10 @@ class _Worker:
                 return "crash"
 
 
+class LayerMissing(Exception):
+    """A layer version of the function's configuration is no longer stored."""
+
+
 class LambdaRuntime:
     """Warm worker pools and invocation for every function of the server."""
 
@@ -156,6 +170,7 @@ class LambdaRuntime:
     @staticmethod
     def _config_key(fn: Any) -> str:
         parts = [
+            *(layer["Arn"] for layer in fn.layers or []),
             fn.function_arn,
             fn.code_sha_256,
             fn.handler,
@@ -165,7 +180,51 @@ class LambdaRuntime:
         ]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-    def _environment(self, fn: Any, code_dir: Path, log_stream: str) -> dict[str, str]:
+    def _opt_dir(self, fn: Any) -> Path | None:
+        """The function's layers merged in their order, as in ``/opt`` (None: no layers)."""
+        if not fn.layers:
+            return None
+        from moto.awslambda.models import lambda_backends
+
+        backend = lambda_backends[fn.account_id][fn.region]
+        contents: list[bytes] = []
+        for layer in fn.layers:
+            version = backend.layers_versions_by_arn(layer["Arn"])
+            if version is None:
+                raise LayerMissing(layer["Arn"])
+            contents.append(version.code_bytes)
+        digest = hashlib.sha256(
+            b"\0".join(hashlib.sha256(body).digest() for body in contents)
+        ).hexdigest()
+        target = self.ctx.work_dir / "lambda-layers" / digest
+        if not target.exists():
+            staging = target.with_name(f"{digest}.{uuid.uuid4().hex}.tmp")
+            staging.mkdir(parents=True)
+            for body in contents:  # in the Layers order: a later file replaces an earlier one
+                with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                    archive.extractall(staging)
+            compileall.compile_dir(staging, quiet=2)
+            try:
+                staging.rename(target)
+            except OSError:  # another thread merged them first
+                shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def _python_path(self, fn: Any, code_dir: Path) -> list[str]:
+        """The code directory, then the layers' Python directories (``/opt/python``...)."""
+        path = [str(code_dir)]
+        opt = self._opt_dir(fn)
+        if opt is not None:
+            version = str(fn.run_time or "").removeprefix("python") or "3"
+            path += [
+                str(opt / "python" / "lib" / f"python{version}" / "site-packages"),
+                str(opt / "python"),
+            ]
+        return path
+
+    def _environment(
+        self, fn: Any, code_dir: Path, log_stream: str, python_path: list[str]
+    ) -> dict[str, str]:
         # Only the allow-listed variables of the server's environment, never its AWS_*;
         # no shared config or credentials file (HOME is inherited) and no instance metadata,
         # unless the function's own configuration says otherwise.
@@ -175,7 +234,7 @@ class LambdaRuntime:
         env.update(self.ctx.child_environment(fn.region))
         env.update(
             {
-                "PYTHONPATH": str(code_dir),
+                "PYTHONPATH": os.pathsep.join(python_path),
                 "PYTHONUNBUFFERED": "1",
                 "TZ": "UTC",
                 "LAMBDA_TASK_ROOT": str(code_dir),
@@ -195,7 +254,8 @@ class LambdaRuntime:
         now = dt.datetime.now(dt.UTC)
         log_stream = f"{now:%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}"
         code_dir = self._code_dir(fn)
-        env = self._environment(fn, code_dir, log_stream)
+        python_path = self._python_path(fn, code_dir)
+        env = self._environment(fn, code_dir, log_stream, python_path)
         read_fd, write_fd = os.pipe()
         proc: subprocess.Popen[bytes] | WarmProcess
         try:
@@ -205,7 +265,7 @@ class LambdaRuntime:
                     [FD_ARG],
                     env=env,
                     cwd=str(code_dir),
-                    python_path=[str(code_dir)],
+                    python_path=python_path,
                     pass_fds=(write_fd,),
                 )
             else:
@@ -280,7 +340,15 @@ class LambdaRuntime:
                 f"uses {fn.run_time!r} (use target=aws for other runtimes)",
             }
             return InvocationResult(json.dumps(body).encode(), "Unhandled", "")
-        worker = self._acquire(fn)
+        try:
+            worker = self._acquire(fn)
+        except LayerMissing as exc:
+            body = {
+                "errorType": "Runtime.LayerMissing",
+                "errorMessage": f"the local cloud no longer stores the layer version {exc} "
+                f"of {fn.function_name} (deleted): publish it again and update the function",
+            }
+            return InvocationResult(json.dumps(body).encode(), "Unhandled", "")
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + float(fn.timeout) * 1000)
         request = {

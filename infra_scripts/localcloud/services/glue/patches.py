@@ -42,6 +42,9 @@ parameters the local cloud itself acts only on:
   FAILS the run with a clear ErrorMessage. Nothing is ever pip-installed, so
   ``--python-modules-installer-option`` is ignored. ``s3://…whl`` entries are treated like
   ``--extra-py-files``.
+- ``awsglue``: the script can ``from awsglue.utils import getResolvedOptions`` (the local
+  cloud's own Spark-free ``awsglue``, :mod:`.runtime.awsglue`, last on the path); its Spark
+  modules (``awsglue.context``, ``awsglue.job``, ...) raise ImportError.
 - everything else (``--enable-metrics``, ``--enable-continuous-cloudwatch-log``,
   ``--job-bookmark-option``, ``--TempDir``, ``--job-language``, …) is only passed through.
 
@@ -99,6 +102,7 @@ from infra_scripts.localcloud.apishapes import optional_fields
 from infra_scripts.localcloud.motolayer.logs import put_messages
 from infra_scripts.localcloud.motolayer.patching import add, replace, require
 from infra_scripts.localcloud.runtime import ServerContext
+from infra_scripts.localcloud.services.glue.runtime import RUNTIME_PATH
 from infra_scripts.localcloud.workers.warm_python import WarmPython
 
 log = logging.getLogger("localcloud.glue")
@@ -514,6 +518,8 @@ class GlueExecutor:
             _, key = parse_s3_uri(uri, "--extra-files entry")
             target = run_dir / PurePosixPath(key).name
             target.write_bytes(self._read_s3(account, region, uri, "--extra-files object"))
+        # Glue's own awsglue (getResolvedOptions), after the job's files as on Glue
+        prepared.python_path.append(str(RUNTIME_PATH))
         return prepared
 
     def _read_s3(self, account: str, region: str, uri: str, what: str) -> bytes:
