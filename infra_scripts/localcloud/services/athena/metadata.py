@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -61,11 +62,18 @@ def _validation_error(value: Any, member: str, constraint: str) -> tuple[str, di
     )
 
 
-def _page(
-    items: list[Any], response: Any, scope: str, limit_max: int, limit_min: int = 1
-) -> tuple[list[Any], str | None] | tuple[str, dict[str, int]]:
-    """The page of ``items`` that MaxResults / NextToken ask for, and the next page's token;
-    or the error answer for a bad MaxResults or NextToken."""
+def _paged_answer(
+    items: list[Any],
+    response: Any,
+    scope: str,
+    key: str,
+    limit_max: int,
+    limit_min: int = 1,
+    render: Callable[[Any], Any] = lambda item: item,
+) -> Any:
+    """The answer holding, under ``key``, the page of ``items`` that MaxResults / NextToken
+    ask for (each rendered) and the next page's NextToken; or the error answer for a bad
+    MaxResults or NextToken."""
     limit = response._get_param("MaxResults")
     limit = limit_max if limit is None else int(limit)
     if limit < limit_min or limit > limit_max:
@@ -84,7 +92,10 @@ def _page(
         start = offset
     page = items[start : start + limit] if limit else items[start:]
     end = start + len(page)
-    return page, (encode_page_token(end, scope) if limit and end < len(items) else None)
+    answer: dict[str, Any] = {key: [render(item) for item in page]}
+    if limit and end < len(items):
+        answer["NextToken"] = encode_page_token(end, scope)
+    return json.dumps(answer)
 
 
 # --- data catalogs ------------------------------------------------------------------------
@@ -107,14 +118,9 @@ def list_data_catalogs(response: Any) -> Any:
         for catalog in backend.data_catalogs.values()
         if not is_aws_data_catalog(catalog.name)
     ]
-    paged = _page(summaries, response, "datacatalogs", MAX_DATA_CATALOGS, limit_min=2)
-    if isinstance(paged[1], dict):
-        return paged
-    page, next_token = paged
-    answer: dict[str, Any] = {"DataCatalogsSummary": page}
-    if next_token:
-        answer["NextToken"] = next_token
-    return json.dumps(answer)
+    return _paged_answer(
+        summaries, response, "datacatalogs", "DataCatalogsSummary", MAX_DATA_CATALOGS, 2
+    )
 
 
 def get_data_catalog(response: Any) -> Any:
@@ -234,14 +240,9 @@ def list_table_metadata(response: Any) -> Any:
     if pattern is not None:
         tables = [t for t in tables if pattern.fullmatch(t.name)]
     scope = f"tables/{database.name}/{expression or ''}"
-    paged = _page(tables, response, scope, MAX_TABLE_METADATA)
-    if isinstance(paged[1], dict):
-        return paged
-    page, next_token = paged
-    answer: dict[str, Any] = {"TableMetadataList": [table_metadata(t) for t in page]}
-    if next_token:
-        answer["NextToken"] = next_token
-    return json.dumps(answer)
+    return _paged_answer(
+        tables, response, scope, "TableMetadataList", MAX_TABLE_METADATA, render=table_metadata
+    )
 
 
 def get_table_metadata(response: Any) -> Any:
@@ -311,14 +312,9 @@ def list_query_executions(response: Any) -> Any:
         for execution_id, execution in reversed(list(backend.executions.items()))
         if (getattr(execution.workgroup, "name", None) or "primary") == work_group
     ]
-    paged = _page(ids, response, f"executions/{work_group}", MAX_QUERY_EXECUTIONS, 0)
-    if isinstance(paged[1], dict):
-        return paged
-    page, next_token = paged
-    answer: dict[str, Any] = {"QueryExecutionIds": page}
-    if next_token:
-        answer["NextToken"] = next_token
-    return json.dumps(answer)
+    return _paged_answer(
+        ids, response, f"executions/{work_group}", "QueryExecutionIds", MAX_QUERY_EXECUTIONS, 0
+    )
 
 
 # --- databases (moto's, with any spelling of AwsDataCatalog) -------------------------------
