@@ -39,6 +39,7 @@ from infra_scripts.localcloud.services.athena.results import (
     metadata_protobuf,
     text_file,
 )
+from infra_scripts.localcloud.services.athena.reuse import NO_REUSE, ReusePolicy
 from infra_scripts.localcloud.services.athena.statements import (
     HANDLERS,
     StatementContext,
@@ -91,6 +92,8 @@ class QueryExecution:
     result_configuration: dict[str, Any]
     cutoff_bytes: int | None
     parameters: list[str] | None
+    reuse: ReusePolicy = NO_REUSE
+    reused_previous: bool = False
     submitted_at: float = field(default_factory=time.time)
     started_at: float | None = None
     deadline: float | None = None  # time.monotonic() after which the query times out
@@ -172,7 +175,7 @@ class QueryExecution:
             "ServicePreProcessingTimeInMillis": 0,
             "QueryPlanningTimeInMillis": 0,
             "ServiceProcessingTimeInMillis": int((end - (self.engine_done_at or end)) * 1000),
-            "ResultReuseInformation": {"ReusedPreviousResult": False},
+            "ResultReuseInformation": {"ReusedPreviousResult": self.reused_previous},
         }
         if self.manifest_location:
             stats["DataManifestLocation"] = self.manifest_location
@@ -183,7 +186,7 @@ class QueryExecution:
             "StatementType": self.kind.statement_type,
             "SubstatementType": self.kind.substatement_type,
             "ResultConfiguration": result_configuration,
-            "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
+            "ResultReuseConfiguration": self.reuse.describe(),
             "QueryExecutionContext": self.context,
             "Status": status,
             "Statistics": stats,
@@ -259,6 +262,29 @@ class AthenaEngine:
 
     def submit(self, execution: QueryExecution) -> None:
         self._pool.submit(self._run, execution)
+
+    def reuse_result(self, execution: QueryExecution, previous: QueryExecution) -> None:
+        """Finish ``execution`` with ``previous``'s result (query result reuse): nothing runs,
+        nothing is scanned, and its output location is the earlier result file."""
+        now = time.time()
+        execution.started_at = execution.engine_done_at = now
+        execution.result, execution.result_path = previous.result, previous.result_path
+        execution.output_location = previous.output_location
+        execution.data_scanned = 0
+        execution.reused_previous = True
+        execution.finish(SUCCEEDED)
+
+    def result_exists(self, execution: QueryExecution) -> bool:
+        """Whether an execution's result file is still in S3 (and on the engine's disk)."""
+        if execution.result_path is None or not execution.result_path.exists():
+            return False
+        bucket, key = parse_s3_uri(execution.output_location)
+        from moto.s3.models import s3_backends
+
+        try:
+            return s3_backends[execution.account_id]["aws"].get_object(bucket, key) is not None
+        except Exception:  # the bucket is gone
+            return False
 
     def stop(self, execution: QueryExecution) -> None:
         """StopQueryExecution: interrupt a running query (a finished one stays as it is)."""

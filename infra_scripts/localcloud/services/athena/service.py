@@ -26,6 +26,11 @@ from infra_scripts.localcloud.services.athena.resources import (
     resolve_output_location,
 )
 from infra_scripts.localcloud.services.athena.results import rows_payload
+from infra_scripts.localcloud.services.athena.reuse import (
+    ReuseConfigurationError,
+    find_reusable,
+    reuse_policy,
+)
 from infra_scripts.localcloud.sqlengine.paging import decode_page_token, encode_page_token
 
 STATUS_GRACE_S = 0.25
@@ -66,6 +71,7 @@ class AthenaService:
         workgroup_name: str | None,
         parameters: list[str] | None,
         token: str | None = None,
+        reuse: dict[str, Any] | None = None,
     ) -> str:
         """Validate and queue a query (AthenaBackend.start_query_execution); return its id."""
         workgroup_name = workgroup_name or "primary"
@@ -92,6 +98,10 @@ class AthenaService:
             raise AthenaClientError(
                 "InvalidRequestException", f"outputLocation is not a valid S3 path: {location}"
             )
+        try:
+            policy = reuse_policy(reuse)
+        except ReuseConfigurationError as exc:
+            raise AthenaClientError("InvalidRequestException", str(exc)) from exc
         with self._tokens_lock:
             known = self._tokens.get((backend.account_id, token)) if token else None
         if known is not None:
@@ -112,12 +122,24 @@ class AthenaService:
             result_configuration=result_configuration,
             cutoff_bytes=_cutoff(configuration),
             parameters=parameters,
+            reuse=policy,
         )
+        previous = None
+        if policy.enabled:
+            earlier = [
+                e for e in list(backend.executions.values()) if isinstance(e, QueryExecution)
+            ]
+            previous = find_reusable(
+                execution, earlier, execution.submitted_at, self.engine.result_exists
+            )
         backend.executions[execution.execution_id] = execution
         if token:
             with self._tokens_lock:
                 self._tokens[(backend.account_id, token)] = execution.execution_id
-        self.engine.submit(execution)
+        if previous is not None:
+            self.engine.reuse_result(execution, previous)
+        else:
+            self.engine.submit(execution)
         return execution.execution_id
 
     def start_query_execution(self, response: Any) -> Any:
@@ -130,6 +152,7 @@ class AthenaService:
                 response._get_param("WorkGroup"),
                 response._get_param("ExecutionParameters"),
                 response._get_param("ClientRequestToken"),
+                response._get_param("ResultReuseConfiguration"),
             )
         except AthenaClientError as exc:
             return error_response(exc.message)
