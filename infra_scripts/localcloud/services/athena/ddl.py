@@ -492,3 +492,101 @@ def run_rename_table(ctx: StatementContext) -> StatementResult:
         "ALTER TABLE RENAME TO is not supported for Hive tables (Athena supports it for "
         "Iceberg tables only; the local cloud has no Iceberg tables)"
     )
+
+
+def _column_entries(ctx: StatementContext, columns_text: str, clause: str) -> list[dict]:
+    """Glue column entries of a ``(name type [COMMENT '…'], …)`` list (duplicates fail)."""
+    try:
+        schema = parse_statement(f"CREATE EXTERNAL TABLE __t ({columns_text})").this
+    except errors.AthenaQueryError as exc:
+        raise errors.syntax_error(ctx.text, None, f"expected {clause} (name type, …)") from exc
+    entries: list[dict] = []
+    for column in schema.expressions:
+        if not isinstance(column, exp.ColumnDef) or column.args.get("kind") is None:
+            raise errors.syntax_error(ctx.text, None, f"expected {clause} (name type, …)")
+        column_name = column.name.lower()
+        if any(e["Name"] == column_name for e in entries):
+            raise errors.ddl_failed(
+                f"HiveException: Duplicate column name {column_name} in the table definition."
+            )
+        comment = ""
+        for constraint in column.args.get("constraints") or []:
+            if isinstance(constraint.args.get("kind"), exp.CommentColumnConstraint):
+                comment = str(_literal_text(constraint.args["kind"].this))
+        entries.append(
+            {
+                "Name": column_name,
+                "Type": _glue_type(column.args["kind"]),
+                **({"Comment": comment} if comment else {}),
+            }
+        )
+    return entries
+
+
+def run_replace_columns(ctx: StatementContext) -> StatementResult:
+    """``ALTER TABLE t [PARTITION (…)] REPLACE COLUMNS (name type [COMMENT '…'], …)``.
+
+    The table's (or the partition's) columns become exactly the ones listed; the partition
+    keys stay. https://docs.aws.amazon.com/athena/latest/ug/alter-table-replace-columns.html
+    """
+    match = match_statement(
+        _ALTER_HEAD
+        + r"(?:PARTITION\s*\((?P<spec>(?:'(?:[^']|'')*'|[^)'])*)\)\s*)?"
+        + r"REPLACE\s+COLUMNS\s*\((?P<cols>.*)\)",
+        ctx.text,
+    )
+    database, name, info = _alter_target(ctx, match.group("name"))
+    entries = _column_entries(ctx, match.group("cols"), "REPLACE COLUMNS")
+    keys = {c["Name"].lower() for c in info.get("PartitionKeys") or []}
+    clash = next((e["Name"] for e in entries if e["Name"] in keys), None)
+    if clash is not None:
+        raise errors.ddl_failed(
+            f"HiveException: Partition column name {clash} conflicts with table columns."
+        )
+    if match.group("spec") is None:
+        info["StorageDescriptor"] = {**(info.get("StorageDescriptor") or {}), "Columns": entries}
+        _update_table(ctx, database, name, info)
+        return StatementResult(kind="none")
+    table = ctx.glue.load(database, name)
+    values = partition_values(match.group("spec"), [k.lower() for k, _ in table.partition_keys])
+    glue_table = ctx.glue.backend.get_table(database, name)
+    try:
+        partition = glue_table.get_partition(values)
+    except Exception as exc:  # moto's PartitionNotFoundException
+        raise errors.ddl_failed(
+            "SemanticException [Error 10006]: Partition not found "
+            + partition_name([k.lower() for k, _ in table.partition_keys], values)
+        ) from exc
+    current = partition.as_dict()
+    glue_table.update_partition(
+        values,
+        {
+            "Values": list(values),
+            "StorageDescriptor": {**current.get("StorageDescriptor", {}), "Columns": entries},
+            **({"Parameters": current["Parameters"]} if current.get("Parameters") else {}),
+        },
+    )
+    return StatementResult(kind="none")
+
+
+def run_set_dbproperties(ctx: StatementContext) -> StatementResult:
+    """``ALTER (DATABASE|SCHEMA) db SET DBPROPERTIES ('k' = 'v', …)``: merged into the Glue
+    database's Parameters (a property already set takes the new value).
+    https://docs.aws.amazon.com/athena/latest/ug/alter-database-set-dbproperties.html
+    """
+    match = match_statement(
+        rf"ALTER\s+(?:DATABASE|SCHEMA)\s+(?P<name>{IDENT})\s+SET\s+DBPROPERTIES\s*"
+        r"\((?P<props>.*)\)",
+        ctx.text,
+    )
+    props = _properties(match.group("props"))
+    if not props:
+        raise errors.syntax_error(ctx.text, None, "expected DBPROPERTIES ('name' = 'value', …)")
+    name = split_path(match.group("name"))[0]
+    if not ctx.glue.has_database(name):
+        raise errors.ddl_failed(f"SemanticException [Error 10072]: Database does not exist: {name}")
+    database = ctx.glue.backend.get_database(name)
+    database_input = dict(database.input)
+    database_input["Parameters"] = {**(database_input.get("Parameters") or {}), **props}
+    ctx.glue.backend.update_database(name, database_input)
+    return StatementResult(kind="none")

@@ -23,7 +23,8 @@ caller, HTTP or in-process, goes through) and ``AthenaResponse`` (the API's deta
   (:mod:`.metadata`).
 
 Work groups, named queries and prepared statements are moto's, plus what moto 5.2.5 lacks:
-UpdateWorkGroup (configuration updates) and DeleteNamedQuery (:mod:`.resources`).
+UpdateWorkGroup (configuration updates), DeleteNamedQuery, and prepared statements kept per
+work group with Update/Delete/List/BatchGetPreparedStatement (:mod:`.resources`).
 
 The query operations are :mod:`.service`'s; it and its DuckDB/sqlglot engine (~40 MB) are
 imported on the first query, so an idle server does not hold them.
@@ -40,7 +41,7 @@ import moto.athena.responses as athena_responses
 from infra_scripts.exceptions import MotoVersionError
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION, add, replace, require
 from infra_scripts.localcloud.runtime import OnFirstUse, ServerContext
-from infra_scripts.localcloud.services.athena import metadata
+from infra_scripts.localcloud.services.athena import metadata, resources
 from infra_scripts.localcloud.services.athena.metadata import catalog_case_insensitive
 from infra_scripts.localcloud.services.athena.resources import (
     delete_named_query,
@@ -64,6 +65,15 @@ QUERY_RESPONSES = (
     "get_query_execution",
     "get_query_results",
     "stop_query_execution",
+)
+
+# prepared-statement operations: moto's, replaced; and those moto 5.2.5 lacks
+PREPARED_REPLACED = ("create_prepared_statement", "get_prepared_statement")
+PREPARED_ADDED = (
+    "update_prepared_statement",
+    "delete_prepared_statement",
+    "list_prepared_statements",
+    "batch_get_prepared_statement",
 )
 
 
@@ -125,6 +135,11 @@ def install(ctx: ServerContext) -> None:
     )
     for operation in ("get_work_group", "delete_work_group"):
         replace(_AthenaResponse, operation, work_group_guard(require(_AthenaResponse, operation)))
+    # prepared statements, per work group (:mod:`.resources`)
+    for operation in PREPARED_REPLACED:
+        replace(_AthenaResponse, operation, getattr(resources, operation))
+    for operation in PREPARED_ADDED:
+        add(_AthenaResponse, operation, getattr(resources, operation))
 
     # catalog metadata (:mod:`.metadata`): any spelling of AwsDataCatalog, the Glue tables
     for operation in ("list_databases", "get_database"):

@@ -370,11 +370,36 @@ def run_insert(ctx: StatementContext) -> StatementResult:
     location = table.location.rstrip("/") + "/"
     _, written = _write_prepared(ctx, con, reshaped, options, location)
     if written.partitions:
+        _into_registered_partitions(
+            ctx, written, dict((tuple(v), loc) for v, loc in table.partitions)
+        )
         storage = ctx.glue.table_dict(database, name)["StorageDescriptor"]
         ctx.glue.add_partitions(database, name, written.partitions, storage)
     return StatementResult(
         kind="none", update_count=written.rows, data_scanned=prepared.data_scanned
     )
+
+
+def _into_registered_partitions(
+    ctx: StatementContext, written: Any, registered: dict[tuple[str, ...], str]
+) -> None:
+    """Move the files INSERT INTO wrote for a partition Glue already has at another location
+    (``ALTER TABLE … ADD PARTITION … LOCATION``) into that location, as Athena writes them."""
+    for values, default in list(written.partitions):
+        target = registered.get(tuple(values))
+        if target is None or target.rstrip("/") == default.rstrip("/"):
+            continue
+        target = target.rstrip("/") + "/"
+        for index, uri in enumerate(written.uris):
+            if not uri.startswith(default):
+                continue
+            bucket, key = parse_s3_uri(uri)
+            body = ctx.mirror.local_path(bucket, key).read_bytes()
+            new_bucket, new_prefix = parse_s3_uri(target)
+            new_key = new_prefix + uri[len(default) :]
+            ctx.mirror.put(new_bucket, new_key, body)
+            ctx.mirror.delete_prefix(bucket, key)
+            written.uris[index] = f"s3://{new_bucket}/{new_key}"
 
 
 # --- views --------------------------------------------------------------------------------

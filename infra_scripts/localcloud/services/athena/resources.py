@@ -1,16 +1,19 @@
 """Athena's resources besides query executions, where moto 5.2.5 lacks or gets them wrong:
 work groups (UpdateWorkGroup, errors for unknown names, where results go), named queries
-(DeleteNamedQuery, errors for unknown ids) and the databases of ``AwsDataCatalog`` (the Glue
+(DeleteNamedQuery, errors for unknown ids), prepared statements (per work group, with
+List/Update/Delete/BatchGet and AWS's errors) and the databases of ``AwsDataCatalog`` (the Glue
 Data Catalog's). Nothing here runs SQL."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import moto.athena.models as athena_models
 
 from infra_scripts.localcloud.sqlengine.catalog import glue_backend
+from infra_scripts.localcloud.sqlengine.paging import decode_page_token, encode_page_token
 
 
 def error_response(
@@ -133,3 +136,252 @@ def sync_glue_databases(backend: Any, catalog_name: str | None) -> None:
                 description=database.input.get("Description") or "",
                 parameters=database.input.get("Parameters") or {},
             )
+
+
+# --- prepared statements ----------------------------------------------------------------------
+# moto 5.2.5 keeps one prepared statement per name whatever its work group, answers
+# GetPreparedStatement of an unknown name with a 500 and lacks List/Update/Delete/BatchGet.
+# Here they are kept per (work group, name), as Athena keeps them.
+
+MAX_PREPARED_STATEMENTS = 1000  # per work group (Athena's quota)
+MAX_PREPARED_PAGE = 50  # ListPreparedStatements: MaxResults 1..50
+MAX_PREPARED_BATCH = 50  # BatchGetPreparedStatement: 1..50 names
+
+
+class PreparedStatementError(Exception):
+    """A prepared-statement request Athena refuses: (error code, message)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _prepared_store(backend: Any) -> dict[tuple[str, str], Any]:
+    store = backend.prepared_statements
+    for key in [k for k in store if not isinstance(k, tuple)]:  # moto's own, keyed by name
+        entry = store.pop(key)
+        store[(str(entry.workgroup), key)] = entry
+    return store
+
+
+def _require_work_group(backend: Any, work_group: str | None) -> str:
+    name = work_group or "primary"
+    if backend.get_work_group(name) is None:
+        raise PreparedStatementError("InvalidRequestException", f"WorkGroup {name} is not found.")
+    return name
+
+
+def _not_found(name: str, work_group: str) -> PreparedStatementError:
+    return PreparedStatementError(
+        "ResourceNotFoundException",
+        f"Prepared statement {name} was not found in workgroup {work_group}.",
+    )
+
+
+def put_prepared_statement(
+    backend: Any,
+    work_group: str | None,
+    name: str,
+    query: str,
+    description: str | None = None,
+    replace: bool = False,
+) -> None:
+    """Create (or, with ``replace``, create or overwrite) a prepared statement."""
+    group = _require_work_group(backend, work_group)
+    store = _prepared_store(backend)
+    key = (group, name)
+    if key in store and not replace:
+        raise PreparedStatementError(
+            "InvalidRequestException",
+            f"Prepared statement {name} already exists in workgroup {group}.",
+        )
+    if key not in store and sum(1 for g, _ in store if g == group) >= MAX_PREPARED_STATEMENTS:
+        raise PreparedStatementError(
+            "TooManyRequestsException",
+            f"WorkGroup {group} already has {MAX_PREPARED_STATEMENTS} prepared statements.",
+        )
+    entry = athena_models.PreparedStatement(
+        statement_name=name, workgroup=group, query_statement=query, description=description
+    )
+    entry.last_modified_time = datetime.now(UTC)
+    store[key] = entry
+
+
+def find_prepared_statement(backend: Any, work_group: str | None, name: str) -> Any:
+    """The prepared statement ``name`` of a work group, or ResourceNotFoundException."""
+    group = _require_work_group(backend, work_group)
+    entry = _prepared_store(backend).get((group, name))
+    if entry is None:
+        raise _not_found(name, group)
+    return entry
+
+
+def remove_prepared_statement(backend: Any, work_group: str | None, name: str) -> None:
+    group = _require_work_group(backend, work_group)
+    if _prepared_store(backend).pop((group, name), None) is None:
+        raise _not_found(name, group)
+
+
+def _described(entry: Any) -> dict[str, Any]:
+    described = {
+        "StatementName": entry.statement_name,
+        "QueryStatement": entry.query_statement,
+        "WorkGroupName": str(entry.workgroup),
+        "LastModifiedTime": _epoch(entry.last_modified_time),
+    }
+    if entry.description:
+        described["Description"] = entry.description
+    return described
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.astimezone()).timestamp()
+    return float(value)
+
+
+def _answer(work: Any) -> Any:
+    try:
+        return json.dumps(work())
+    except PreparedStatementError as exc:
+        return error_response(exc.message, exc.code)
+
+
+def create_prepared_statement(response: Any) -> Any:
+    """CreatePreparedStatement: a name already used in the work group is refused."""
+    return _answer(
+        lambda: (
+            put_prepared_statement(
+                response.athena_backend,
+                response._get_param("WorkGroup"),
+                response._get_param("StatementName"),
+                response._get_param("QueryStatement"),
+                response._get_param("Description"),
+            )
+            or {}
+        )
+    )
+
+
+def get_prepared_statement(response: Any) -> Any:
+    """GetPreparedStatement: ResourceNotFoundException for an unknown name (moto: a 500)."""
+    return _answer(
+        lambda: {
+            "PreparedStatement": _described(
+                find_prepared_statement(
+                    response.athena_backend,
+                    response._get_param("WorkGroup"),
+                    response._get_param("StatementName"),
+                )
+            )
+        }
+    )
+
+
+def update_prepared_statement(response: Any) -> Any:
+    """UpdatePreparedStatement (moto 5.2.5 lacks it): new query text and description."""
+
+    def work() -> dict[str, Any]:
+        entry = find_prepared_statement(
+            response.athena_backend,
+            response._get_param("WorkGroup"),
+            response._get_param("StatementName"),
+        )
+        entry.query_statement = response._get_param("QueryStatement")
+        entry.description = response._get_param("Description")
+        entry.last_modified_time = datetime.now(UTC)
+        return {}
+
+    return _answer(work)
+
+
+def delete_prepared_statement(response: Any) -> Any:
+    """DeletePreparedStatement (moto 5.2.5 lacks it)."""
+    return _answer(
+        lambda: (
+            remove_prepared_statement(
+                response.athena_backend,
+                response._get_param("WorkGroup"),
+                response._get_param("StatementName"),
+            )
+            or {}
+        )
+    )
+
+
+def list_prepared_statements(response: Any) -> Any:
+    """ListPreparedStatements (moto 5.2.5 lacks it): a work group's, by name, paged."""
+    backend = response.athena_backend
+    try:
+        group = _require_work_group(backend, response._get_param("WorkGroup"))
+    except PreparedStatementError as exc:
+        return error_response(exc.message, exc.code)
+    limit = response._get_param("MaxResults")
+    limit = MAX_PREPARED_PAGE if limit is None else int(limit)
+    if not 1 <= limit <= MAX_PREPARED_PAGE:
+        bound = (
+            f"less than or equal to {MAX_PREPARED_PAGE}"
+            if limit > MAX_PREPARED_PAGE
+            else "greater than or equal to 1"
+        )
+        return error_response(
+            f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
+            f"constraint: Member must have value {bound}"
+        )
+    entries = sorted(
+        (e for (g, _), e in _prepared_store(backend).items() if g == group),
+        key=lambda e: e.statement_name,
+    )
+    start = 0
+    token = response._get_param("NextToken")
+    if token:
+        offset = decode_page_token(token, f"prepared/{group}")
+        if offset is None:
+            return error_response("Invalid NextToken")
+        start = offset
+    page = entries[start : start + limit]
+    answer: dict[str, Any] = {
+        "PreparedStatements": [
+            {"StatementName": e.statement_name, "LastModifiedTime": _epoch(e.last_modified_time)}
+            for e in page
+        ]
+    }
+    if start + len(page) < len(entries):
+        answer["NextToken"] = encode_page_token(start + len(page), f"prepared/{group}")
+    return json.dumps(answer)
+
+
+def batch_get_prepared_statement(response: Any) -> Any:
+    """BatchGetPreparedStatement (moto 5.2.5 lacks it): unknown names are
+    UnprocessedPreparedStatementNames."""
+    backend = response.athena_backend
+    names = response._get_param("PreparedStatementNames") or []
+    if not 1 <= len(names) <= MAX_PREPARED_BATCH:
+        bound = (
+            f"less than or equal to {MAX_PREPARED_BATCH}" if names else "greater than or equal to 1"
+        )
+        return error_response(
+            f"1 validation error detected: Value '{names}' at 'preparedStatementNames' failed to "
+            f"satisfy constraint: Member must have length {bound}"
+        )
+    try:
+        group = _require_work_group(backend, response._get_param("WorkGroup"))
+    except PreparedStatementError as exc:
+        return error_response(exc.message, exc.code)
+    found, unprocessed = [], []
+    for name in names:
+        entry = _prepared_store(backend).get((group, name))
+        if entry is None:
+            unprocessed.append(
+                {
+                    "StatementName": name,
+                    "ErrorCode": "INVALID_INPUT",
+                    "ErrorMessage": _not_found(name, group).message,
+                }
+            )
+        else:
+            found.append(_described(entry))
+    return json.dumps(
+        {"PreparedStatements": found, "UnprocessedPreparedStatementNames": unprocessed}
+    )

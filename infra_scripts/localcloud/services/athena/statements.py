@@ -1,7 +1,8 @@
 """One handler per Athena statement kind; each returns a :class:`StatementResult`.
 
 Queries (SELECT/WITH/VALUES, CTAS, UNLOAD, INSERT, CREATE VIEW) are in :mod:`.queries`, DDL
-over the Glue Data Catalog in :mod:`.ddl`, SHOW / DESCRIBE in :mod:`.utility`.
+over the Glue Data Catalog in :mod:`.ddl`, SHOW / DESCRIBE in :mod:`.utility`, PREPARE /
+EXECUTE / DEALLOCATE PREPARE in :mod:`.prepared`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from infra_scripts.localcloud.services.athena.ddl import (
     run_drop_table,
     run_msck,
     run_rename_table,
+    run_replace_columns,
+    run_set_dbproperties,
     run_set_location,
     run_set_tblproperties,
+)
+from infra_scripts.localcloud.services.athena.prepared import (
+    run_deallocate,
+    run_execute,
+    run_prepare,
 )
 from infra_scripts.localcloud.services.athena.queries import (
     run_create_view,
@@ -34,6 +42,7 @@ from infra_scripts.localcloud.services.athena.utility import (
     run_describe,
     run_show_columns,
     run_show_create_table,
+    run_show_create_view,
     run_show_databases,
     run_show_partitions,
     run_show_tables,
@@ -59,6 +68,8 @@ HANDLERS: dict[str, Callable[[StatementContext], StatementResult]] = {
     "add_columns": run_add_columns,
     "set_location": run_set_location,
     "rename_table": run_rename_table,
+    "replace_columns": run_replace_columns,
+    "set_dbproperties": run_set_dbproperties,
     "show_tblproperties": run_show_tblproperties,
     "show_databases": run_show_databases,
     "show_tables": run_show_tables,
@@ -67,6 +78,10 @@ HANDLERS: dict[str, Callable[[StatementContext], StatementResult]] = {
     "show_columns": run_show_columns,
     "describe": run_describe,
     "show_create_table": run_show_create_table,
+    "show_create_view": run_show_create_view,
+    "prepare": run_prepare,
+    "deallocate": run_deallocate,
+    "execute": lambda ctx: run_execute(ctx, HANDLERS),
 }
 
 

@@ -14,8 +14,10 @@ sqlglot (``read="athena"``) transpiles queries well; this module adds:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
@@ -65,6 +67,14 @@ _KINDS: list[tuple[str, StatementKind]] = [
     (r"DROP\s+TABLE\b", StatementKind("drop_table", "DDL", "DROP_TABLE")),
     (r"MSCK\s+REPAIR\s+TABLE\b", StatementKind("msck", "DDL", "MSCK_REPAIR_TABLE")),
     (
+        r"ALTER\s+(DATABASE|SCHEMA)\b.*\bSET\s+DBPROPERTIES\b",
+        StatementKind("set_dbproperties", "DDL", "ALTER_DATABASE_SET_DBPROPERTIES"),
+    ),
+    (
+        r"ALTER\s+TABLE\b.*\bREPLACE\s+COLUMNS\b",
+        StatementKind("replace_columns", "DDL", "ALTER_TABLE_REPLACE_COLUMNS"),
+    ),
+    (
         r"ALTER\s+TABLE\b.*\bSET\s+TBLPROPERTIES\b",
         StatementKind("set_tblproperties", "DDL", "ALTER_TABLE_SET_TBLPROPERTIES"),
     ),
@@ -104,7 +114,15 @@ _KINDS: list[tuple[str, StatementKind]] = [
         r"SHOW\s+CREATE\s+TABLE\b",
         StatementKind("show_create_table", "UTILITY", "SHOW_CREATE_TABLE"),
     ),
+    (
+        r"SHOW\s+CREATE\s+VIEW\b",
+        StatementKind("show_create_view", "UTILITY", "SHOW_CREATE_VIEW"),
+    ),
     (r"(DESCRIBE|DESC)\b", StatementKind("describe", "UTILITY", "DESCRIBE_TABLE")),
+    (r"PREPARE\b", StatementKind("prepare", "DDL", "PREPARE")),
+    (r"DEALLOCATE\s+PREPARE\b", StatementKind("deallocate", "DDL", "DEALLOCATE")),
+    # the prepared statement's kind is known only when it runs: its results are a query's
+    (r"EXECUTE\b", StatementKind("execute", "DML", "EXECUTE")),
 ]
 UNKNOWN = StatementKind("unknown", "DML", "UNKNOWN")
 
@@ -380,65 +398,26 @@ def to_duckdb(statement: exp.Expression) -> str:
 
 # --- Trino functions DuckDB lacks or words differently ----------------------------------------
 
-# Trino functions sqlglot parses as anonymous calls (those it knows are typed expressions). A
-# call to a name sqlglot does not know and Trino does not have either (``strftime``,
-# ``list_value``: DuckDB's) fails as Trino fails, FUNCTION_NOT_FOUND, rather than running
-# DuckDB's function of that name.
-_TRINO_FUNCTION_NAMES = """
-abs acos all_match any_match approx_distinct approx_most_frequent approx_percentile approx_set
-arbitrary array_agg array_distinct array_except array_histogram array_intersect array_join
-array_max array_min array_position array_remove array_sort array_union arrays_overlap asin
-at_timezone atan atan2 avg bar beta_cdf bing_tile bing_tile_at bit_count bitwise_and
-bitwise_and_agg bitwise_left_shift bitwise_not bitwise_or bitwise_or_agg bitwise_right_shift
-bitwise_right_shift_arithmetic bitwise_xor bool_and bool_or cardinality cast cbrt ceil ceiling
-char2hexint checksum chr classify codepoint color combinations concat concat_ws contains
-contains_sequence corr cos cosh cosine_similarity cosine_distance count count_if covar_pop
-covar_samp crc32 cume_dist current_catalog current_date current_groups current_path
-current_role current_schema current_time current_timestamp current_timezone current_user date
-date_add date_diff date_format date_parse date_trunc day day_of_month day_of_week day_of_year
-degrees dense_rank dow doy e element_at empty_approx_set evaluate_classifier_predictions every
-exp features first_value flatten floor format format_datetime format_number from_base
-from_base32 from_base64 from_base64url from_big_endian_32 from_big_endian_64
-from_encoded_polyline from_geojson_geometry from_hex from_ieee754_32 from_ieee754_64
-from_iso8601_date from_iso8601_timestamp from_iso8601_timestamp_nanos from_unixtime
-from_unixtime_nanos from_utf8 geometric_mean greatest hamming_distance hash_counts histogram
-hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 hour human_readable_seconds if index infinity
-intersection_cardinality inverse_beta_cdf inverse_normal_cdf is_finite is_infinite
-is_json_scalar is_nan jaccard_index json_array_contains json_array_get json_array_length
-json_exists json_extract json_extract_scalar json_format json_parse json_query json_size
-json_value kurtosis lag last_day_of_month last_value lead learn_classifier
-learn_libsvm_classifier learn_libsvm_regressor learn_regressor least length
-levenshtein_distance listagg ln localtime localtimestamp log log10 log2 lower lpad ltrim
-luhn_check make_set_digest map map_agg map_concat map_entries map_filter map_from_entries
-map_keys map_union map_values map_zip_with max max_by md5 merge merge_set_digest millisecond
-min min_by minute mod month multimap_agg multimap_from_entries murmur3 nan normal_cdf normalize
-now nth_value ntile nullif numeric_histogram objectid parse_data_size parse_datetime
-parse_duration percent_rank pi position pow power qdigest_agg quarter radians rand random rank
-reduce reduce_agg regexp_count regexp_extract regexp_extract_all regexp_like regexp_position
-regexp_replace regexp_split regr_intercept regr_slope regress render repeat replace reverse rgb
-round row_number rpad rtrim second sequence sha1 sha256 sha512 shuffle sign simplify_polygon
-sin sinh skewness slice soundex spooky_hash_v2_32 spooky_hash_v2_64 split split_part
-split_to_map split_to_multimap spooky_hash sqrt st_area st_asbinary st_astext st_boundary
-st_buffer st_centroid st_contains st_convexhull st_coorddim st_crosses st_difference
-st_dimension st_disjoint st_distance st_endpoint st_envelope st_envelopeaspts st_equals
-st_exteriorring st_geometries st_geometryfromtext st_geometryn st_geometrytype
-st_geomfrombinary st_interiorringn st_interiorrings st_intersection st_intersects st_isclosed
-st_isempty st_isring st_issimple st_isvalid st_length st_linefromtext st_linestring
-st_multipoint st_numgeometries st_numinteriorring st_numpoints st_overlaps st_point st_pointn
-st_points st_polygon st_relate st_startpoint st_symdifference st_touches st_union st_within
-st_x st_xmax st_xmin st_y st_ymax st_ymin starts_with stddev stddev_pop stddev_samp strpos
-substr substring sum tan tanh tdigest_agg timestamp_objectid timezone_hour timezone_minute
-to_base to_base32 to_base64 to_base64url to_big_endian_32 to_big_endian_64 to_char to_date
-to_encoded_polyline to_geojson_geometry to_hex to_ieee754_32 to_ieee754_64 to_iso8601
-to_milliseconds to_spherical_geography to_timestamp to_unixtime to_utf8 transform
-transform_keys transform_values translate trim trim_array truncate try try_cast typeof upper
-url_decode url_encode url_extract_fragment url_extract_host url_extract_parameter
-url_extract_path url_extract_port url_extract_protocol url_extract_query uuid value_at_quantile
-values_at_quantiles var_pop var_samp variance version week week_of_year width_bucket
-wilson_interval_lower wilson_interval_upper with_timezone word_stem xxhash64 year year_of_week
-yow zip zip_with
-"""
-TRINO_FUNCTIONS = frozenset(_TRINO_FUNCTION_NAMES.split())
+# Trino's documented functions and whether the local engine runs them: measured by
+# ``python -m infra_scripts.devtools.trino_coverage`` (which also writes
+# docs/trino-functions.md). A call to a name that is not there, or is "not supported", fails
+# as Trino fails for a function it does not have, FUNCTION_NOT_FOUND, rather than running
+# DuckDB's function of that name (``strftime``, ``list_value``) or one with other semantics.
+FUNCTIONS_FILE = Path(__file__).with_name("trino_functions.json")
+
+
+def _load_functions() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The allowed names; per sqlglot class, the "not supported" names that parse into it."""
+    entries = json.loads(FUNCTIONS_FILE.read_text(encoding="utf-8"))["functions"]
+    allowed = frozenset(e["name"] for e in entries if e["status"] != "not supported")
+    blocked: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry["status"] == "not supported" and entry.get("sqlglot"):
+            blocked.setdefault(entry["sqlglot"], set()).add(entry["name"])
+    return allowed, {cls: frozenset(names) for cls, names in blocked.items()}
+
+
+TRINO_FUNCTIONS, NOT_SUPPORTED_CLASSES = _load_functions()
 
 # Joda-Time pattern letters (Trino's format_datetime/parse_datetime) → DuckDB strftime codes,
 # longest run first. https://trino.io/docs/current/functions/datetime.html#joda-functions
@@ -587,26 +566,260 @@ def _trino_typeof(argument: exp.Expression) -> exp.Expression:
     return name
 
 
+def _not_found(text: str, name: str, offset: int | None = None) -> AthenaQueryError:
+    at = name_offset(text, name) if offset is None else offset
+    return AthenaQueryError(
+        "FUNCTION_NOT_FOUND",
+        f"{position(text, at)}Function '{name.lower()}' not registered",
+        error_type=TYPE_NOT_FOUND,
+    )
+
+
 def check_functions(statement: exp.Expression, text: str) -> None:
-    """Fail a call to a function Trino does not have (``FUNCTION_NOT_FOUND``), as Athena does."""
+    """Fail a call to a function Trino does not have, or the local engine does not support
+    (``FUNCTION_NOT_FOUND``), as Athena fails a function it does not have."""
     for call in statement.find_all(exp.Anonymous):
         name = str(call.name)
         if isinstance(call.parent, exp.Table):  # a table function: the resolver judges it
             continue
         if name.lower() not in TRINO_FUNCTIONS:
+            raise _not_found(text, name)
+    if not NOT_SUPPORTED_CLASSES:
+        return
+    for node in statement.find_all(exp.Func):
+        names = NOT_SUPPORTED_CLASSES.get(type(node).__name__)
+        if names is None:
+            continue
+        # sqlglot knows the function (a typed node): its name is the token it was parsed from
+        start, end = node.meta.get("start"), node.meta.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            shift = len(text) - len(_COMMENTS.sub("", text, count=1))  # parsed: stripped text
+            written = text[shift + start : shift + end + 1]
+            if written.lower() in names:
+                raise _not_found(text, written, shift + start)
+
+
+_JAVA_FORMAT = re.compile(
+    r"%(?:(?P<index>\d+)\$)?(?P<flags>[-#+ 0,(]*)(?P<width>\d+)?(?:\.(?P<precision>\d+))?"
+    r"(?P<conversion>[a-zA-Z%])"
+)
+_FMT_TYPES = {"s": "", "S": "", "d": "d", "f": "f", "x": "x", "X": "X", "e": "e", "o": "o"}
+
+
+def java_format_to_fmt(pattern: str) -> str:
+    """A Java Formatter pattern (Trino's ``format``) as a DuckDB ``format`` (fmt) pattern:
+    ``%2$s`` → ``{1}``, ``%-7s`` → ``{0:<7}``, ``%,.2f`` → ``{0:,.2f}``, ``%03d`` → ``{0:03d}``."""
+    out: list[str] = []
+    ordinary = 0
+    last = 0
+    for match in _JAVA_FORMAT.finditer(pattern):
+        out.append(pattern[last : match.start()].replace("{", "{{").replace("}", "}}"))
+        last = match.end()
+        conversion, flags = match.group("conversion"), match.group("flags")
+        if conversion in "%n":
+            out.append("%" if conversion == "%" else "\n")
+            continue
+        if conversion not in _FMT_TYPES or set(flags) - set("-+ 0,"):
             raise AthenaQueryError(
-                "FUNCTION_NOT_FOUND",
-                f"{position(text, name_offset(text, name))}Function '{name.lower()}' not "
-                "registered",
-                error_type=TYPE_NOT_FOUND,
+                "NOT_SUPPORTED",
+                f"the local engine does not support the format specifier '{match.group(0)}'",
             )
+        if match.group("index"):
+            index = int(match.group("index")) - 1
+        else:
+            index, ordinary = ordinary, ordinary + 1
+        spec = ""
+        if match.group("width"):
+            align = "<" if "-" in flags else "" if "0" in flags else ">"
+            sign = "+" if "+" in flags else " " if " " in flags else ""
+            spec = f"{align}{sign}{'0' if '0' in flags else ''}{match.group('width')}"
+        elif "+" in flags or " " in flags:
+            spec = "+" if "+" in flags else " "
+        spec += "," if "," in flags else ""
+        if match.group("precision") is not None:
+            spec += f".{match.group('precision')}"
+        spec += _FMT_TYPES[conversion]
+        out.append(f"{{{index}:{spec}}}" if spec else f"{{{index}}}")
+    out.append(pattern[last:].replace("{", "{{").replace("}", "}}"))
+    return "".join(out)
+
+
+def java_replacement_to_re2(replacement: str) -> str:
+    """A Java regex replacement (``$1``, ``\\$``) as RE2's (``\\1``, ``$``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(replacement):
+        char = replacement[i]
+        if char == "\\" and i + 1 < len(replacement):
+            following = replacement[i + 1]
+            out.append("\\\\" if following == "\\" else following)
+            i += 2
+            continue
+        if char == "$":
+            digits = re.match(r"\d+", replacement[i + 1 :])
+            if not digits:
+                raise AthenaQueryError(
+                    "NOT_SUPPORTED",
+                    "the local engine supports $n group references only in a regexp_replace "
+                    f"replacement (got '{replacement}')",
+                )
+            out.append("\\" + digits.group(0))
+            i += 1 + len(digits.group(0))
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _constant_string(node: exp.Expression | None, what: str) -> str:
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        raise AthenaQueryError(
+            "NOT_SUPPORTED", f"the local engine supports {what} with a constant pattern only"
+        )
+    return str(node.this)
+
+
+# Trino functions DuckDB has under another name, with the same semantics.
+_RENAMED = {
+    "every": "bool_and",
+    "codepoint": "unicode",
+    "hamming_distance": "hamming",
+    "yow": "isoyear",
+    "is_finite": "isfinite",
+    "is_infinite": "isinf",
+}
+
+# Arguments sqlglot drops when it writes DuckDB SQL (a silently different result): refused.
+_DROPPED_ARGUMENTS: list[tuple[type[exp.Expression], str, str]] = [
+    (exp.StrPosition, "occurrence", "strpos with an instance argument"),
+    (exp.Split, "limit", "split with a limit"),
+]
+
+
+def _is_identity(function: exp.Expression | None) -> bool:
+    if not isinstance(function, exp.Lambda) or len(function.expressions) != 1:
+        return False
+    body = function.this
+    return (
+        isinstance(body, exp.Column | exp.Identifier) and body.name == function.expressions[0].name
+    )
+
+
+def _lax_path(node: exp.Expression | None, name: str) -> exp.Expression:
+    """A SQL/JSON path in lax mode (``'lax $.a'``) as DuckDB's path (``'$.a'``)."""
+    path = _constant_string(node, name).strip()
+    mode, _, rest = path.partition(" ")
+    if mode.lower() == "lax" and rest.strip().startswith("$"):
+        return exp.Literal.string(rest.strip())
+    raise AthenaQueryError(
+        "NOT_SUPPORTED", f"the local engine supports {name} with a 'lax $…' path only"
+    )
+
+
+def _trino_function_calls(query: exp.Expression) -> None:
+    """Rewrites of typed (sqlglot-known) and renamed calls; see apply_trino_functions."""
+    for node in list(query.find_all(exp.Func, exp.JSONValue)):
+        for cls, arg, what in _DROPPED_ARGUMENTS:
+            if isinstance(node, cls) and node.args.get(arg) is not None:
+                raise AthenaQueryError("NOT_SUPPORTED", f"the local engine does not support {what}")
+        if isinstance(node, exp.Reduce) and node.args.get("finish") is not None:
+            if not _is_identity(node.args["finish"]):
+                raise AthenaQueryError(
+                    "NOT_SUPPORTED",
+                    "the local engine supports reduce with an identity output function only",
+                )
+            node.set("finish", None)
+        elif isinstance(node, exp.Format):
+            fmt = java_format_to_fmt(_constant_string(node.this, "format"))
+            node.replace(
+                exp.Anonymous(
+                    this="format", expressions=[exp.Literal.string(fmt), *node.expressions]
+                )
+            )
+        elif isinstance(node, exp.RegexpReplace) and node.args.get("replacement") is not None:
+            replacement = _constant_string(node.args["replacement"], "regexp_replace")
+            node.set("replacement", exp.Literal.string(java_replacement_to_re2(replacement)))
+        elif isinstance(node, exp.SHA):  # DuckDB's sha1 is the hex text, Trino's the bytes
+            node.replace(exp.Unhex(this=exp.Anonymous(this="sha1", expressions=[node.this])))
+        elif isinstance(node, exp.Repeat):  # Trino's repeat makes an array
+            node.replace(
+                exp.Anonymous(
+                    this="repeat",
+                    expressions=[exp.Array(expressions=[node.this]), node.args["times"]],
+                )
+            )
+        elif isinstance(node, exp.ArraySlice) and node.args.get("end") is not None:
+            start, length = node.args["start"], node.args["end"]
+            end = exp.Sub(
+                this=exp.Add(this=start.copy(), expression=length), expression=exp.Literal.number(1)
+            )
+            node.replace(exp.Anonymous(this="list_slice", expressions=[node.this, start, end]))
+        elif isinstance(node, exp.JSONValue):
+            extra = [k for k, v in node.args.items() if v and k not in ("this", "path")]
+            if extra:
+                raise AthenaQueryError(
+                    "NOT_SUPPORTED",
+                    "the local engine supports json_value(json, path) only, without "
+                    "RETURNING / ON EMPTY / ON ERROR",
+                )
+            path = _lax_path(node.args.get("path"), "json_value")
+            scalar = exp.Anonymous(this="json_value", expressions=[node.this, path])
+            # DuckDB's is the scalar's JSON text ('"nice"'), Trino's its SQL value (nice)
+            node.replace(
+                exp.Anonymous(
+                    this="json_extract_string", expressions=[scalar, exp.Literal.string("$")]
+                )
+            )
+        elif isinstance(node, exp.JSONExtract) and node.args.get("json_query"):
+            node.set("expression", _lax_path(node.expression, "json_query"))
+            node.set("json_query", None)
+        elif isinstance(node, exp.Rand) and node.this is not None:
+            # Trino's random(n) / random(m, n) is an integer in [0, n) / [m, n); sqlglot would
+            # make n DuckDB's seed
+            low, high = (
+                (node.this, node.args["lower"]) if node.args.get("lower") else (None, node.this)
+            )
+            span = high if low is None else exp.Paren(this=exp.Sub(this=high, expression=low))
+            value: exp.Expression = exp.Floor(
+                this=exp.Mul(this=exp.Anonymous(this="random", expressions=[]), expression=span)
+            )
+            if low is not None:
+                value = exp.Add(this=low, expression=value)
+            node.replace(exp.Cast(this=value, to=exp.DataType.build("BIGINT")))
+        elif isinstance(node, exp.IsNan):
+            node.replace(exp.Anonymous(this="isnan", expressions=[node.this]))
+        elif isinstance(node, exp.Anonymous):
+            name = str(node.name).lower()
+            if name in _RENAMED:
+                node.set("this", _RENAMED[name])
+            elif name == "json_exists" and len(node.expressions) == 2:
+                node.set("expressions", [node.expressions[0], _lax_path(node.expressions[1], name)])
+            elif name == "to_base":  # DuckDB writes upper-case digits
+                node.replace(exp.Lower(this=node.copy()))
+            elif name == "trim_array" and len(node.expressions) == 2:
+                array, count = node.expressions
+                length = exp.Anonymous(this="len", expressions=[array.copy()])
+                end = exp.Sub(this=length, expression=count)
+                node.replace(
+                    exp.Anonymous(
+                        this="list_slice", expressions=[array, exp.Literal.number(1), end]
+                    )
+                )
+            elif name in ("e", "infinity", "nan") and not node.expressions:
+                value = {"e": "exp(1)", "infinity": "CAST('Infinity' AS DOUBLE)"}.get(
+                    name, "CAST('NaN' AS DOUBLE)"
+                )
+                node.replace(sqlglot.parse_one(value, read=WRITE_DIALECT))
 
 
 def apply_trino_functions(
     query: exp.Expression, schema: dict[str, dict[str, str]]
 ) -> exp.Expression:
-    """Trino's format_datetime / parse_datetime (Joda patterns), typeof (Trino's type names)
-    and date_add/date_sub of a DATE by days…years (stays a DATE, end of month clamped)."""
+    """Trino's format_datetime / parse_datetime (Joda patterns), typeof (Trino's type names),
+    date_add/date_sub of a DATE by days…years (stays a DATE, end of month clamped), format
+    (Java Formatter patterns), regexp_replace's ``$1``, sha1, repeat, slice, trim_array,
+    to_base and the functions DuckDB names otherwise (see docs/trino-functions.md)."""
+    _trino_function_calls(query)
     for call in list(query.find_all(exp.Anonymous)):
         name = str(call.name).lower()
         args = call.expressions
@@ -628,7 +841,9 @@ def apply_trino_functions(
                 "the local engine supports parse_datetime with a constant pattern only",
             )
         fmt = exp.Literal.string(joda_to_strftime(pattern.this))
-        call.replace(exp.Anonymous(this="strptime", expressions=[call.this, fmt]))
+        parsed = exp.Anonymous(this="strptime", expressions=[call.this, fmt])
+        # Trino's result is a timestamp with time zone (the session's, UTC, without a zone)
+        call.replace(exp.Cast(this=parsed, to=exp.DataType.build("TIMESTAMPTZ")))
     for call in list(query.find_all(exp.Typeof)):
         call.replace(_trino_typeof(call.this))
     if not any(True for _ in query.find_all(exp.DateAdd, exp.DateSub)):
