@@ -6,10 +6,15 @@ import pytest
 
 from infra_scripts.localcloud.services.athena.errors import AthenaQueryError
 from infra_scripts.localcloud.services.athena.translate import (
+    TRINO_FUNCTIONS,
+    apply_trino_functions,
     check_functions,
+    java_format_to_fmt,
+    java_replacement_to_re2,
     joda_to_strftime,
     parse_statement,
     statement_kind,
+    to_duckdb,
 )
 
 
@@ -68,4 +73,99 @@ def test_trino_functions_and_table_functions_pass() -> None:
     sql = (
         "SELECT format_datetime(x, 'yyyy'), typeof(x), date_add('day', 1, x) FROM range(3) AS r(x)"
     )
+    check_functions(parse_statement(sql), sql)
+
+
+def _duckdb(sql: str) -> str:
+    return to_duckdb(apply_trino_functions(parse_statement(sql), {}))
+
+
+@pytest.mark.parametrize(
+    "java, fmt",
+    [
+        ("%s%%", "{0}%"),
+        ("%.5f", "{0:.5f}"),
+        ("%03d", "{0:03d}"),
+        ("%,.2f", "{0:,.2f}"),
+        ("%-7s,%7s", "{0:<7},{1:>7}"),
+        ("%2$s %3$s %1$s", "{1} {2} {0}"),
+        ("{%s} %x", "{{{0}}} {1:x}"),
+    ],
+)
+def test_java_format_patterns_become_fmt_patterns(java: str, fmt: str) -> None:
+    assert java_format_to_fmt(java) == fmt
+
+
+def test_a_date_format_specifier_is_not_supported() -> None:
+    with pytest.raises(AthenaQueryError) as raised:
+        java_format_to_fmt("%1$tA")
+    assert raised.value.code == "NOT_SUPPORTED"
+
+
+@pytest.mark.parametrize(
+    "java, re2", [("3c$2 ", "3c\\2 "), ("\\$1 $10", "$1 \\10"), ("a\\\\b", "a\\\\b")]
+)
+def test_java_replacements_become_re2_replacements(java: str, re2: str) -> None:
+    assert java_replacement_to_re2(java) == re2
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT strpos('abcb', 'b', 2)",
+        "SELECT split('a,b,c', ',', 2)",
+        "SELECT reduce(ARRAY[1], 0, (s, x) -> s + x, s -> s * 2)",
+        "SELECT array_sort(ARRAY[1, 2], (x, y) -> 0)",
+        "SELECT regexp_replace('a', '(a)', '${name}')",
+        "SELECT json_value('{}', 'strict $.a')",
+    ],
+)
+def test_arguments_duckdb_would_ignore_are_refused(sql: str) -> None:
+    with pytest.raises(AthenaQueryError) as raised:
+        _duckdb(sql)
+    assert raised.value.code == "NOT_SUPPORTED"
+
+
+@pytest.mark.parametrize(
+    "sql, duckdb",
+    [
+        ("SELECT every(b) FROM t", "BOOL_AND(b)"),
+        ("SELECT slice(a, 2, 3) FROM t", "LIST_SLICE(a, 2, 2 + 3 - 1)"),
+        ("SELECT repeat('ab', 2)", "REPEAT(['ab'], 2)"),
+        ("SELECT ARRAY[1] || 2", "LIST_APPEND([1], 2)"),
+        ("SELECT DATE '2012-08-08' + INTERVAL '2' DAY", "AS DATE)"),
+        ("SELECT CAST(json_parse(j) AS varchar) FROM t", "JSON_EXTRACT_STRING(JSON(j), '$')"),
+    ],
+)
+def test_trino_calls_are_rewritten_for_duckdb(sql: str, duckdb: str) -> None:
+    assert duckdb in _duckdb(sql)
+
+
+@pytest.mark.parametrize(
+    "sql, name",
+    [
+        ("SELECT sha512(to_utf8('a'))", "sha512"),  # sqlglot would write sha256
+        ("SELECT array_distinct(ARRAY[2, 1, 2])", "array_distinct"),  # DuckDB's reorders
+        ("SELECT url_decode('a+b')", "url_decode"),  # DuckDB's keeps the +
+        ("SELECT current_schema", "current_schema"),  # DuckDB's says main
+        ("-- c\nSELECT\n  sha512(x) FROM t", "sha512"),
+    ],
+)
+def test_functions_duckdb_has_with_other_semantics_are_not_found(sql: str, name: str) -> None:
+    assert name not in TRINO_FUNCTIONS
+    with pytest.raises(AthenaQueryError) as raised:
+        check_functions(parse_statement(sql), sql)
+    assert raised.value.code == "FUNCTION_NOT_FOUND"
+    assert f"Function '{name}' not registered" in raised.value.reason
+
+
+def test_a_position_comes_from_the_written_call() -> None:
+    sql = "-- c\nSELECT\n  sha512(x) FROM t"
+    with pytest.raises(AthenaQueryError) as raised:
+        check_functions(parse_statement(sql), sql)
+    assert raised.value.reason.startswith("FUNCTION_NOT_FOUND: line 3:3: ")
+
+
+def test_a_column_named_like_a_function_still_resolves() -> None:
+    sql = 'SELECT "current_schema", sha256(x) FROM t'
     check_functions(parse_statement(sql), sql)

@@ -406,18 +406,22 @@ def to_duckdb(statement: exp.Expression) -> str:
 FUNCTIONS_FILE = Path(__file__).with_name("trino_functions.json")
 
 
-def _load_functions() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """The allowed names; per sqlglot class, the "not supported" names that parse into it."""
+def _load_functions() -> tuple[frozenset[str], dict[str, frozenset[str]], frozenset[str]]:
+    """The allowed names; per sqlglot class, the "not supported" names that parse into it;
+    the classes an allowed name parses into too."""
     entries = json.loads(FUNCTIONS_FILE.read_text(encoding="utf-8"))["functions"]
     allowed = frozenset(e["name"] for e in entries if e["status"] != "not supported")
     blocked: dict[str, set[str]] = {}
     for entry in entries:
         if entry["status"] == "not supported" and entry.get("sqlglot"):
             blocked.setdefault(entry["sqlglot"], set()).add(entry["name"])
-    return allowed, {cls: frozenset(names) for cls, names in blocked.items()}
+    shared = frozenset(e["sqlglot"] for e in entries if e.get("sqlglot") and e["name"] in allowed)
+    return allowed, {cls: frozenset(names) for cls, names in blocked.items()}, shared
 
 
-TRINO_FUNCTIONS, NOT_SUPPORTED_CLASSES = _load_functions()
+TRINO_FUNCTIONS, NOT_SUPPORTED_CLASSES, SHARED_CLASSES = _load_functions()
+# Trino's reserved words that are functions (sqlglot reads them as column names)
+_KEYWORD_FUNCTIONS = frozenset({"current_schema", "current_path", "current_role"})
 
 # Joda-Time pattern letters (Trino's format_datetime/parse_datetime) → DuckDB strftime codes,
 # longest run first. https://trino.io/docs/current/functions/datetime.html#joda-functions
@@ -584,19 +588,27 @@ def check_functions(statement: exp.Expression, text: str) -> None:
             continue
         if name.lower() not in TRINO_FUNCTIONS:
             raise _not_found(text, name)
+    for column in statement.find_all(exp.Column):
+        name = column.name.lower()
+        keyword = name in _KEYWORD_FUNCTIONS and not column.this.args.get("quoted")
+        if keyword and name not in TRINO_FUNCTIONS and not column.table:
+            raise _not_found(text, column.name)
     if not NOT_SUPPORTED_CLASSES:
         return
+    shift = len(text) - len(_COMMENTS.sub("", text, count=1))  # parsed: the stripped text
     for node in statement.find_all(exp.Func):
-        names = NOT_SUPPORTED_CLASSES.get(type(node).__name__)
+        cls = type(node).__name__
+        names = NOT_SUPPORTED_CLASSES.get(cls)
         if names is None:
             continue
         # sqlglot knows the function (a typed node): its name is the token it was parsed from
         start, end = node.meta.get("start"), node.meta.get("end")
         if isinstance(start, int) and isinstance(end, int):
-            shift = len(text) - len(_COMMENTS.sub("", text, count=1))  # parsed: stripped text
             written = text[shift + start : shift + end + 1]
             if written.lower() in names:
                 raise _not_found(text, written, shift + start)
+        elif cls not in SHARED_CLASSES:  # no allowed name parses into it: it is one of these
+            raise _not_found(text, sorted(names)[0])
 
 
 _JAVA_FORMAT = re.compile(
@@ -688,11 +700,17 @@ _RENAMED = {
     "is_finite": "isfinite",
     "is_infinite": "isinf",
 }
+_CONSTANTS = {
+    "e": "exp(1)",
+    "infinity": "CAST('Infinity' AS DOUBLE)",
+    "nan": "CAST('NaN' AS DOUBLE)",
+}
 
 # Arguments sqlglot drops when it writes DuckDB SQL (a silently different result): refused.
 _DROPPED_ARGUMENTS: list[tuple[type[exp.Expression], str, str]] = [
     (exp.StrPosition, "occurrence", "strpos with an instance argument"),
     (exp.Split, "limit", "split with a limit"),
+    (exp.ArraySort, "expression", "array_sort with a comparator"),
 ]
 
 
@@ -716,8 +734,109 @@ def _lax_path(node: exp.Expression | None, name: str) -> exp.Expression:
     )
 
 
+def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _trino_operators(query: exp.Expression) -> None:
+    """DATE ± INTERVAL of days…years stays a DATE; ARRAY || element appends (prepends)."""
+    for node in list(query.find_all(exp.Add, exp.Sub)):
+        interval = node.expression
+        unit = interval.args.get("unit") if isinstance(interval, exp.Interval) else None
+        if unit is not None and unit.name.upper() in _DATE_UNITS and _is_date(node.this):
+            node.replace(exp.Cast(this=node.copy(), to=exp.DataType.build("DATE")))
+    for node in list(query.find_all(exp.DPipe)):
+        left, right = node.this, node.expression
+        if isinstance(left, exp.Array) and isinstance(right, exp.Literal):
+            node.replace(_call("list_append", left, right))
+        elif isinstance(right, exp.Array) and isinstance(left, exp.Literal):
+            node.replace(_call("list_prepend", left, right))
+
+
+def _random(node: exp.Rand) -> exp.Expression:
+    """Trino's random(n) / random(m, n): an integer in [0, n) / [m, n) (sqlglot: a seed)."""
+    lower = node.args.get("lower")
+    low, high = (node.this, lower) if lower is not None else (None, node.this)
+    span = high if low is None else exp.Paren(this=exp.Sub(this=high, expression=low))
+    value: exp.Expression = exp.Floor(this=exp.Mul(this=_call("random"), expression=span))
+    if low is not None:
+        value = exp.Add(this=low, expression=value)
+    return exp.Cast(this=value, to=exp.DataType.build("BIGINT"))
+
+
+def _json_as_varchar(node: exp.Expression) -> bool:
+    """CAST(<JSON> AS VARCHAR): Trino gives a scalar's SQL value (abc, not "abc")."""
+    return (
+        isinstance(node, exp.Cast)
+        and node.to.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
+        and not node.to.expressions
+        and isinstance(node.this, exp.ParseJSON | exp.JSONExtract)
+        and not node.this.args.get("json_query")
+    )
+
+
+def _typed_call(node: exp.Expression) -> exp.Expression | None:
+    """The DuckDB form of a call sqlglot knows (a typed node), if it needs one."""
+    if isinstance(node, exp.Format):
+        fmt = java_format_to_fmt(_constant_string(node.this, "format"))
+        return _call("format", exp.Literal.string(fmt), *node.expressions)
+    if isinstance(node, exp.RegexpReplace) and node.args.get("replacement") is not None:
+        replacement = _constant_string(node.args["replacement"], "regexp_replace")
+        node.set("replacement", exp.Literal.string(java_replacement_to_re2(replacement)))
+    elif isinstance(node, exp.SHA):  # DuckDB's sha1 is the hex text, Trino's the bytes
+        return exp.Unhex(this=_call("sha1", node.this))
+    elif isinstance(node, exp.Repeat):  # Trino's repeat makes an array
+        return _call("repeat", exp.Array(expressions=[node.this]), node.args["times"])
+    elif isinstance(node, exp.ArraySlice) and node.args.get("end") is not None:
+        start, length = node.args["start"], node.args["end"]
+        end = exp.Sub(
+            this=exp.Add(this=start.copy(), expression=length), expression=exp.Literal.number(1)
+        )
+        return _call("list_slice", node.this, start, end)
+    elif isinstance(node, exp.JSONValue):
+        extra = [k for k, v in node.args.items() if v and k not in ("this", "path")]
+        if extra:
+            raise AthenaQueryError(
+                "NOT_SUPPORTED",
+                "the local engine supports json_value(json, path) only, without "
+                "RETURNING / ON EMPTY / ON ERROR",
+            )
+        scalar = _call("json_value", node.this, _lax_path(node.args.get("path"), "json_value"))
+        # DuckDB's is the scalar's JSON text ('"nice"'), Trino's its SQL value (nice)
+        return _call("json_extract_string", scalar, exp.Literal.string("$"))
+    elif isinstance(node, exp.JSONExtract) and node.args.get("json_query"):
+        node.set("expression", _lax_path(node.expression, "json_query"))
+        node.set("json_query", None)
+    elif isinstance(node, exp.Rand) and node.this is not None:
+        return _random(node)
+    elif _json_as_varchar(node):
+        return _call("json_extract_string", node.this, exp.Literal.string("$"))
+    elif isinstance(node, exp.IsNan):
+        return _call("isnan", node.this)
+    return None
+
+
+def _anonymous_call(node: exp.Anonymous) -> exp.Expression | None:
+    """The DuckDB form of a call sqlglot does not know, if it needs one."""
+    name = str(node.name).lower()
+    args = node.expressions
+    if name in _RENAMED:
+        node.set("this", _RENAMED[name])
+    elif name == "to_base":  # DuckDB writes upper-case digits
+        return exp.Lower(this=node.copy())
+    elif name == "trim_array" and len(args) == 2:
+        end = exp.Sub(this=_call("len", args[0].copy()), expression=args[1])
+        return _call("list_slice", args[0], exp.Literal.number(1), end)
+    elif name == "json_exists" and len(args) == 2:
+        node.set("expressions", [args[0], _lax_path(args[1], name)])
+    elif name in _CONSTANTS and not args:
+        return sqlglot.parse_one(_CONSTANTS[name], read=WRITE_DIALECT)
+    return None
+
+
 def _trino_function_calls(query: exp.Expression) -> None:
     """Rewrites of typed (sqlglot-known) and renamed calls; see apply_trino_functions."""
+    _trino_operators(query)
     for node in list(query.find_all(exp.Func, exp.JSONValue)):
         for cls, arg, what in _DROPPED_ARGUMENTS:
             if isinstance(node, cls) and node.args.get(arg) is not None:
@@ -729,87 +848,11 @@ def _trino_function_calls(query: exp.Expression) -> None:
                     "the local engine supports reduce with an identity output function only",
                 )
             node.set("finish", None)
-        elif isinstance(node, exp.Format):
-            fmt = java_format_to_fmt(_constant_string(node.this, "format"))
-            node.replace(
-                exp.Anonymous(
-                    this="format", expressions=[exp.Literal.string(fmt), *node.expressions]
-                )
-            )
-        elif isinstance(node, exp.RegexpReplace) and node.args.get("replacement") is not None:
-            replacement = _constant_string(node.args["replacement"], "regexp_replace")
-            node.set("replacement", exp.Literal.string(java_replacement_to_re2(replacement)))
-        elif isinstance(node, exp.SHA):  # DuckDB's sha1 is the hex text, Trino's the bytes
-            node.replace(exp.Unhex(this=exp.Anonymous(this="sha1", expressions=[node.this])))
-        elif isinstance(node, exp.Repeat):  # Trino's repeat makes an array
-            node.replace(
-                exp.Anonymous(
-                    this="repeat",
-                    expressions=[exp.Array(expressions=[node.this]), node.args["times"]],
-                )
-            )
-        elif isinstance(node, exp.ArraySlice) and node.args.get("end") is not None:
-            start, length = node.args["start"], node.args["end"]
-            end = exp.Sub(
-                this=exp.Add(this=start.copy(), expression=length), expression=exp.Literal.number(1)
-            )
-            node.replace(exp.Anonymous(this="list_slice", expressions=[node.this, start, end]))
-        elif isinstance(node, exp.JSONValue):
-            extra = [k for k, v in node.args.items() if v and k not in ("this", "path")]
-            if extra:
-                raise AthenaQueryError(
-                    "NOT_SUPPORTED",
-                    "the local engine supports json_value(json, path) only, without "
-                    "RETURNING / ON EMPTY / ON ERROR",
-                )
-            path = _lax_path(node.args.get("path"), "json_value")
-            scalar = exp.Anonymous(this="json_value", expressions=[node.this, path])
-            # DuckDB's is the scalar's JSON text ('"nice"'), Trino's its SQL value (nice)
-            node.replace(
-                exp.Anonymous(
-                    this="json_extract_string", expressions=[scalar, exp.Literal.string("$")]
-                )
-            )
-        elif isinstance(node, exp.JSONExtract) and node.args.get("json_query"):
-            node.set("expression", _lax_path(node.expression, "json_query"))
-            node.set("json_query", None)
-        elif isinstance(node, exp.Rand) and node.this is not None:
-            # Trino's random(n) / random(m, n) is an integer in [0, n) / [m, n); sqlglot would
-            # make n DuckDB's seed
-            low, high = (
-                (node.this, node.args["lower"]) if node.args.get("lower") else (None, node.this)
-            )
-            span = high if low is None else exp.Paren(this=exp.Sub(this=high, expression=low))
-            value: exp.Expression = exp.Floor(
-                this=exp.Mul(this=exp.Anonymous(this="random", expressions=[]), expression=span)
-            )
-            if low is not None:
-                value = exp.Add(this=low, expression=value)
-            node.replace(exp.Cast(this=value, to=exp.DataType.build("BIGINT")))
-        elif isinstance(node, exp.IsNan):
-            node.replace(exp.Anonymous(this="isnan", expressions=[node.this]))
-        elif isinstance(node, exp.Anonymous):
-            name = str(node.name).lower()
-            if name in _RENAMED:
-                node.set("this", _RENAMED[name])
-            elif name == "json_exists" and len(node.expressions) == 2:
-                node.set("expressions", [node.expressions[0], _lax_path(node.expressions[1], name)])
-            elif name == "to_base":  # DuckDB writes upper-case digits
-                node.replace(exp.Lower(this=node.copy()))
-            elif name == "trim_array" and len(node.expressions) == 2:
-                array, count = node.expressions
-                length = exp.Anonymous(this="len", expressions=[array.copy()])
-                end = exp.Sub(this=length, expression=count)
-                node.replace(
-                    exp.Anonymous(
-                        this="list_slice", expressions=[array, exp.Literal.number(1), end]
-                    )
-                )
-            elif name in ("e", "infinity", "nan") and not node.expressions:
-                value = {"e": "exp(1)", "infinity": "CAST('Infinity' AS DOUBLE)"}.get(
-                    name, "CAST('NaN' AS DOUBLE)"
-                )
-                node.replace(sqlglot.parse_one(value, read=WRITE_DIALECT))
+        replacement = (
+            _anonymous_call(node) if isinstance(node, exp.Anonymous) else _typed_call(node)
+        )
+        if replacement is not None:
+            node.replace(replacement)
 
 
 def apply_trino_functions(
