@@ -25,7 +25,7 @@ from tests.helpers import unique
 from tests.localcloud.test_athena import (
     Athena,
     download_prefix,
-    object_sizes,
+    parquet_chunk_bytes,
     sales_frame,
     write_sales_table,
 )
@@ -121,8 +121,8 @@ def test_ctas_default_drops_its_temporary_table(shop: Shop) -> None:
     assert list(frame["title"]) == list(expected["title"])
     after = set(wr.catalog.tables(database=shop.database, boto3_session=shop.session)["Table"])
     assert after == before  # the temp_table_… was registered, then dropped by awswrangler
-    assert frame.query_metadata["Statistics"]["DataScannedInBytes"] == object_sizes(
-        shop.session.client("s3"), shop.bucket, "sales/genre=Poetry/"
+    assert frame.query_metadata["Statistics"]["DataScannedInBytes"] == parquet_chunk_bytes(
+        shop.session.client("s3"), shop.bucket, "sales/genre=Poetry/", {"title", "price"}
     )
 
 

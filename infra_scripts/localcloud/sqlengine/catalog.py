@@ -297,8 +297,8 @@ def scan_sql(
 ) -> str:
     """A SELECT over the table's current data, to use as a view body or subquery.
 
-    The local files the scan reads are appended to ``read_files`` when it is given (Athena
-    reports their total size as the query's DataScannedInBytes).
+    The local files the scan reads are appended to ``read_files`` when it is given (Athena's
+    DataScannedInBytes counts what a query reads of them: see :mod:`.scanned`).
     """
     if table.table_type == "VIRTUAL_VIEW":
         raise CatalogError(f"{table.name} is a view; expand its SQL instead of scanning it")

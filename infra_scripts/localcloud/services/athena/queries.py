@@ -72,9 +72,13 @@ class PreparedQuery:
     types: list[Any]  # DuckDB types
     unnamed: list[int]
     read_files: list[Path]
+    scanned_bytes: int | None = None  # what Athena reads of read_files (resolve.py)
 
     @property
     def data_scanned(self) -> int:
+        """DataScannedInBytes: actual bytes read (Athena's 10 MB minimum is billing only)."""
+        if self.scanned_bytes is not None:
+            return self.scanned_bytes
         return sum(p.stat().st_size for p in self.read_files if p.exists())
 
     def projection(self, expression: Callable[[str, Any], str], aliased: bool = True) -> str:
@@ -115,7 +119,9 @@ def prepare_query(
     trino_names = output_names(final)
     if trino_names is not None and len(trino_names) == len(names):
         names = trino_names  # DuckDB renames duplicates (x, x_1); Trino keeps them
-    prepared = PreparedQuery(sql, names, list(relation.types), unnamed, resolved.read_files)
+    prepared = PreparedQuery(
+        sql, names, list(relation.types), unnamed, resolved.read_files, resolved.scanned_bytes
+    )
     if ctx.cutoff_bytes is not None and prepared.data_scanned > ctx.cutoff_bytes:
         raise AthenaQueryError(
             "",

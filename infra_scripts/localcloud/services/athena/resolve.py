@@ -5,8 +5,11 @@ Catalog: a view (``VIRTUAL_VIEW``) is replaced by its SQL, expanded recursively;
 becomes a TEMP VIEW of the query's own sandboxed DuckDB connection, over the mirrored S3
 objects of the partitions the query can read. Partitions are pruned as Athena prunes them
 from the catalog: ``WHERE`` conjuncts that only use the table's partition keys are evaluated
-against each partition's values, so only the surviving partitions' files are read — and
-counted in DataScannedInBytes.
+against each partition's values, so only the surviving partitions' files are read.
+
+DataScannedInBytes counts what Athena reads of those files (:mod:`..sqlengine.scanned`):
+text files whole; of Parquet files only the column chunks of the columns the query
+references, in the row groups its simple filters do not exclude by their statistics.
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ from infra_scripts.localcloud.sqlengine.catalog import (
 )
 from infra_scripts.localcloud.sqlengine.quoting import quote_identifier, quote_literal
 from infra_scripts.localcloud.sqlengine.s3mirror import S3Mirror
+from infra_scripts.localcloud.sqlengine.scanned import (
+    parquet_bytes,
+    referenced_columns,
+    row_group_bounds,
+    text_bytes,
+)
 
 DEFAULT_CATALOG = "awsdatacatalog"
 MAX_VIEW_DEPTH = 16
@@ -53,6 +62,7 @@ class ResolvedQuery:
     query: exp.Expression
     read_files: list[Path] = field(default_factory=list)
     schema: dict[str, dict[str, str]] = field(default_factory=dict)  # view → column → Trino type
+    scanned_bytes: int = 0  # DataScannedInBytes: what Athena reads of ``read_files``
 
 
 def _ident(node: exp.Expression | None) -> str | None:
@@ -151,6 +161,7 @@ class TableResolver:
         query = self.expand_views(query)
         resolved = ResolvedQuery(query=query)
         ctes = self._cte_names(query)
+        root = query.copy()  # relation names, before tables are replaced by their views
         for table in list(query.find_all(exp.Table)):
             if not self._is_table_name(table, ctes):
                 continue
@@ -161,9 +172,13 @@ class TableResolver:
                 catalog_table = prune_partitions(catalog_table, table, self.con)
             view_name = f"{VIEW_PREFIX}{self._views}"
             self._views += 1
+            first = len(resolved.read_files)
             try:
                 body = scan_sql(
                     catalog_table, self.mirror, self.con, read_files=resolved.read_files
+                )
+                resolved.scanned_bytes += self._scanned(
+                    catalog_table, table, root, resolved.read_files[first:]
                 )
                 self.con.execute(f'CREATE TEMP VIEW "{view_name}" AS {body}')
             except CatalogError as exc:
@@ -187,6 +202,20 @@ class TableResolver:
                 column.set("db", None)
                 column.set("catalog", None)
         return resolved
+
+    def _scanned(
+        self, table: CatalogTable, node: exp.Table, root: exp.Expression, paths: list[Path]
+    ) -> int:
+        """The bytes Athena reads of ``paths`` for the table at ``node`` of the query."""
+        if table.format != "parquet":
+            return text_bytes(paths)
+        alias = node.alias_or_name.lower()
+        keys = {name.lower() for name, _ in table.partition_keys}
+        data = [name.lower() for name, _ in table.columns if name.lower() not in keys]
+        columns = referenced_columns(node, data, root, alias)
+        types = {name.lower(): glue_type for name, glue_type in table.columns}
+        bounds = row_group_bounds(node, alias, types, keys)
+        return parquet_bytes(paths, columns, bounds, self.mirror.facts)
 
 
 def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
