@@ -17,7 +17,7 @@ UV_EXPORT := $(UV) export --frozen --extra dev --no-emit-project --quiet
 LOCK_ARGS ?= --upgrade
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock demo test test-all test-latest lint format lab local-start local-stop local-status bench deploy destroy clean
+.PHONY: help setup lock demo test test-all test-latest test-clients lint format lab local-start local-stop local-status bench deploy destroy clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,6 +85,21 @@ test-latest: $(UV_STAMP) ## drift canary: local-cloud + notebook tests on the ne
 	else echo "test-latest: FAILED on the newest versions (the packages that moved are above)"; fi; \
 	exit $$rc
 
+# The third-party client tier (tests/clients/, pytest -m clients): PyAthena, SQLAlchemy, dbt-athena
+# and the AWS CLI from uv.lock's clients extra, in an environment of their own (.venv stays as
+# `make setup` made it); the AWS SDK for JavaScript v3 from tests/clients/js/package-lock.json
+# when node is there. RETAIL_KIT_REQUIRE_CLIENTS=1: a client that is missing fails, not skips.
+CLIENTS_VENV := .venv-clients
+test-clients: $(UV_STAMP) ## third-party clients (PyAthena, SQLAlchemy, dbt, AWS CLI, JS SDK) vs the local cloud
+	@echo "test-clients: $(CLIENTS_VENV)/ exactly as uv.lock says (--extra dev --extra clients)"
+	@UV_PROJECT_ENVIRONMENT=$(CLIENTS_VENV) $(UV) sync --quiet --frozen --extra dev --extra clients \
+		--python "$(PY_EXE)"
+	@if command -v node >/dev/null 2>&1; then \
+		echo "test-clients: npm ci in tests/clients/js (package-lock.json)"; \
+		npm ci --prefix tests/clients/js --no-audit --no-fund --silent || exit 1; \
+	else echo "test-clients: no node on the PATH: the JavaScript SDK test will skip"; fi
+	RETAIL_KIT_REQUIRE_CLIENTS=1 $(CLIENTS_VENV)/bin/python -m pytest -m clients tests/clients $(PYTEST_ARGS)
+
 lint: setup ## ruff lint and format check, deptry, and uv.lock / requirements.lock up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -126,6 +141,6 @@ deploy: setup ## deploy the pipeline (local cloud by default; RETAIL_KIT_TARGET=
 destroy: setup ## delete every resource of the stack (asks first on AWS)
 	$(BIN)/retailkit destroy
 
-clean: ## stop the local cloud and remove .venv, .venv-tools, caches and local state
+clean: ## stop the local cloud and remove .venv, .venv-tools, .venv-clients, caches and local state
 	-test -x $(BIN)/retailkit && $(BIN)/retailkit local stop
-	rm -rf $(VENV) $(TOOLS) .localcloud .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) $(CLIENTS_VENV) tests/clients/js/node_modules .localcloud .pytest_cache .ruff_cache *.egg-info
