@@ -179,20 +179,39 @@ def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
     return [condition]
 
 
+@dataclass(frozen=True)
+class TableFilter:
+    """The ``AND``-ed conditions of the WHERE of the SELECT that reads a table directly."""
+
+    conjuncts: list[exp.Expression]
+    joins: list[exp.Expression]  # the SELECT's joins (an unqualified column is ambiguous)
+
+
+def table_filter(node: exp.Table) -> TableFilter | None:
+    """The WHERE conditions that filter the table at ``node`` alone, or None: no WHERE, the
+    table is not directly in a FROM/JOIN, or it is on the null-supplying side of an outer
+    join (there WHERE does not filter it before the join)."""
+    parent = node.parent
+    select = parent.parent if isinstance(parent, exp.From | exp.Join) else None
+    if not isinstance(select, exp.Select) or select.args.get("where") is None:
+        return None
+    joins = select.args.get("joins") or []
+    if isinstance(parent, exp.Join):
+        if str(parent.args.get("side") or "").upper() in ("LEFT", "FULL"):
+            return None
+    elif any(str(j.args.get("side") or "").upper() in ("RIGHT", "FULL") for j in joins):
+        return None
+    return TableFilter(_conjuncts(select.args["where"].this), joins)
+
+
 def row_group_bounds(
     node: exp.Table, alias: str, types: dict[str, str], partition_keys: set[str]
 ) -> list[Bound]:
     """Conjuncts of the table's WHERE that min/max statistics can decide (see module doc)."""
-    parent = node.parent
-    select = parent.parent if isinstance(parent, exp.From | exp.Join) else None
-    if not isinstance(select, exp.Select) or select.args.get("where") is None:
+    where = table_filter(node)
+    if where is None:
         return []
-    joins = select.args.get("joins") or []
-    if isinstance(parent, exp.Join):
-        if str(parent.args.get("side") or "").upper() in ("LEFT", "FULL"):
-            return []
-    elif any(str(j.args.get("side") or "").upper() in ("RIGHT", "FULL") for j in joins):
-        return []
+    joins = where.joins
     own = {alias, node.name.lower()}
 
     def column_of(side: exp.Expression) -> str | None:
@@ -214,7 +233,7 @@ def row_group_bounds(
         return base in _NUMERIC or base == "decimal"
 
     bounds = []
-    for conjunct in _conjuncts(select.args["where"].this):
+    for conjunct in where.conjuncts:
         op = _OPS.get(type(conjunct))
         if op is not None:
             left, right = conjunct.left, conjunct.right

@@ -411,35 +411,16 @@ def run_add_columns(ctx: StatementContext) -> StatementResult:
     """``ALTER TABLE t ADD COLUMNS (name type [COMMENT '…'], …)``: appended to the columns."""
     match = match_statement(_ALTER_HEAD + r"ADD\s+COLUMNS\s*\((?P<cols>.*)\)", ctx.text)
     database, name, info = _alter_target(ctx, match.group("name"))
-    try:
-        schema = parse_statement(f"CREATE EXTERNAL TABLE __t ({match.group('cols')})").this
-    except errors.AthenaQueryError as exc:
-        raise errors.syntax_error(ctx.text, None, "expected ADD COLUMNS (name type, …)") from exc
+    added = _column_entries(ctx, match.group("cols"), "ADD COLUMNS")
     storage = dict(info.get("StorageDescriptor") or {})
-    existing = [c for c in storage.get("Columns") or []]
+    existing = list(storage.get("Columns") or [])
     taken = {c["Name"].lower() for c in existing} | {
         c["Name"].lower() for c in info.get("PartitionKeys") or []
     }
-    for column in schema.expressions:
-        if not isinstance(column, exp.ColumnDef):
-            continue
-        column_name = column.name.lower()
-        if column_name in taken:
-            raise errors.ddl_failed(
-                f"HiveException: Duplicate column name {column_name} in the table definition."
-            )
-        taken.add(column_name)
-        comment = ""
-        for constraint in column.args.get("constraints") or []:
-            if isinstance(constraint.args.get("kind"), exp.CommentColumnConstraint):
-                comment = str(_literal_text(constraint.args["kind"].this))
-        existing.append(
-            {
-                "Name": column_name,
-                "Type": _glue_type(column.args["kind"]),
-                **({"Comment": comment} if comment else {}),
-            }
-        )
+    clash = next((entry["Name"] for entry in added if entry["Name"] in taken), None)
+    if clash is not None:
+        raise _duplicate_column(clash)
+    existing += added
     storage["Columns"] = existing
     info["StorageDescriptor"] = storage
     _update_table(ctx, database, name, info)
@@ -494,6 +475,12 @@ def run_rename_table(ctx: StatementContext) -> StatementResult:
     )
 
 
+def _duplicate_column(name: str) -> errors.AthenaQueryError:
+    return errors.ddl_failed(
+        f"HiveException: Duplicate column name {name} in the table definition."
+    )
+
+
 def _column_entries(ctx: StatementContext, columns_text: str, clause: str) -> list[dict]:
     """Glue column entries of a ``(name type [COMMENT '…'], …)`` list (duplicates fail)."""
     try:
@@ -506,9 +493,7 @@ def _column_entries(ctx: StatementContext, columns_text: str, clause: str) -> li
             raise errors.syntax_error(ctx.text, None, f"expected {clause} (name type, …)")
         column_name = column.name.lower()
         if any(e["Name"] == column_name for e in entries):
-            raise errors.ddl_failed(
-                f"HiveException: Duplicate column name {column_name} in the table definition."
-            )
+            raise _duplicate_column(column_name)
         comment = ""
         for constraint in column.args.get("constraints") or []:
             if isinstance(constraint.args.get("kind"), exp.CommentColumnConstraint):

@@ -42,6 +42,7 @@ from infra_scripts.localcloud.sqlengine.scanned import (
     parquet_bytes,
     referenced_columns,
     row_group_bounds,
+    table_filter,
     text_bytes,
 )
 
@@ -218,32 +219,18 @@ class TableResolver:
         return parquet_bytes(paths, columns, bounds, self.mirror.facts)
 
 
-def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
-    if isinstance(condition, exp.And):
-        return _conjuncts(condition.left) + _conjuncts(condition.right)
-    if isinstance(condition, exp.Paren):
-        return _conjuncts(condition.this)
-    return [condition]
-
-
 def prune_partitions(
     table: CatalogTable, node: exp.Table, con: duckdb.DuckDBPyConnection
 ) -> CatalogTable:
     """``table`` with only the partitions its query's WHERE clause can match."""
-    parent = node.parent
-    select = parent.parent if isinstance(parent, exp.From | exp.Join) else None
-    if not isinstance(select, exp.Select) or select.args.get("where") is None:
+    where = table_filter(node)
+    if where is None:
         return table
-    joins = select.args.get("joins") or []
-    if isinstance(parent, exp.Join):
-        if str(parent.args.get("side") or "").upper() in ("LEFT", "FULL"):
-            return table  # null-supplying side: WHERE does not filter it alone
-    elif any(str(j.args.get("side") or "").upper() in ("RIGHT", "FULL") for j in joins):
-        return table
+    joins = where.joins
     alias = node.alias_or_name.lower()
     keys = {name.lower() for name, _ in table.partition_keys}
     usable = []
-    for conjunct in _conjuncts(select.args["where"].this):
+    for conjunct in where.conjuncts:
         columns = list(conjunct.find_all(exp.Column))
         if not columns or conjunct.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window):
             continue
