@@ -13,6 +13,7 @@ success, ``ResourceNotFoundException``, a validation error — means a handler r
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,30 @@ from botocore.exceptions import ClientError
 from botocore.model import Shape
 
 PLACEHOLDER = "local-cloud-probe"
+
+# Why an operation is not offered: service → (operation-name pattern, reason), first match wins.
+NOT_OFFERED: dict[str, list[tuple[str, str]]] = {
+    "athena": [
+        (
+            r"Notebook|Session|Calculation|Executors|ApplicationDPUSizes",
+            "Apache Spark on Athena (notebooks, sessions, calculations): the local cloud's "
+            "Athena runs SQL only",
+        ),
+        (
+            r"(Cancel|Delete)CapacityReservation|CapacityAssignment",
+            "provisioned capacity: reservations are recorded (moto's Create/Get/List/Update), "
+            "but cancelling, deleting and assigning them are not emulated (capacity is billing, "
+            "the local cloud has none to reserve)",
+        ),
+        (r"SystemTable", "Athena's system tables configuration: not emulated"),
+        (
+            r"GetQueryResultStream",
+            "results as a stream: read them with GetQueryResults or from the CSV in the "
+            "output location",
+        ),
+        (r"GetResourceDashboard", "the console's resource dashboard: not emulated"),
+    ],
+}
 
 
 def placeholder(shape: Shape) -> Any:
@@ -76,9 +101,21 @@ def _snake(client: Any, operation: str) -> str:
     return mapping[operation]
 
 
+def why_not(service: str, operation: str) -> str:
+    """The documented reason an operation is not offered, or "not yet"."""
+    for pattern, reason in NOT_OFFERED.get(service, []):
+        if re.search(pattern, operation):
+            return reason
+    return "not yet"
+
+
 def markdown(service: str, verdicts: dict[str, str]) -> str:
     served = sorted(op for op, v in verdicts.items() if v == "served")
     missing = sorted(op for op, v in verdicts.items() if v != "served")
+    by_reason: dict[str, list[str]] = {}
+    for op in missing:
+        reason = why_not(service, op) if verdicts[op] == "missing" else verdicts[op]
+        by_reason.setdefault(reason, []).append(op)
     lines = [
         f"# {service}: operations the local cloud serves",
         "",
@@ -90,8 +127,8 @@ def markdown(service: str, verdicts: dict[str, str]) -> str:
         "## Not served",
         "",
         *(
-            f"- `{op}`" + ("" if verdicts[op] == "missing" else f" — {verdicts[op]}")
-            for op in missing
+            f"- {reason}: " + ", ".join(f"`{op}`" for op in ops)
+            for reason, ops in by_reason.items()
         ),
         "",
         "## Served",
@@ -115,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     served = sum(v == "served" for v in verdicts.values())
     for op, verdict in sorted(verdicts.items()):
         if verdict != "served":
-            print(f"  {op}: {verdict}")
+            print(f"  {op}: {verdict} ({why_not(args.service, op)})")
     print(f"{args.service}: {served} of {len(verdicts)} operations served")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

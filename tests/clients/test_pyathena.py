@@ -225,12 +225,6 @@ def test_column_comments(engine, warehouse: Warehouse, commented: str) -> None:
     assert [(c["name"], c.get("comment")) for c in columns] == [("id", "order id"), ("note", None)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local Athena gap: CREATE EXTERNAL TABLE ... COMMENT 'text' drops the table comment "
-    "(the Glue table gets neither Parameters.comment nor a Description), so GetTableMetadata "
-    "has no Parameters.comment and SQLAlchemy's get_table_comment reads None",
-)
 def test_table_comment(engine, warehouse: Warehouse, commented: str) -> None:
     from sqlalchemy import inspect
 

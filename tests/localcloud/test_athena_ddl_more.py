@@ -193,6 +193,40 @@ def test_show_create_table_of_parquet_leaves_out_the_default_serialization_forma
     assert not any("'EXTERNAL'" in line for line in lines)
 
 
+# https://docs.aws.amazon.com/athena/latest/ug/create-table.html: "[COMMENT table_comment]";
+# the Glue table keeps it as its "comment" parameter (what PyAthena's and SQLAlchemy's
+# get_table_comment read), and SHOW CREATE TABLE prints it after the columns.
+
+
+def test_table_comment_is_the_comment_parameter(catalog: Catalog) -> None:
+    athena = catalog.athena
+    athena.run(
+        "CREATE EXTERNAL TABLE commented (id int COMMENT 'order id') "
+        "COMMENT 'the day\\'s orders' STORED AS PARQUET "  # Hive escapes with a backslash
+        f"LOCATION 's3://{catalog.bucket}/commented/'"
+    )
+    assert _table(catalog, "commented")["Parameters"]["comment"] == "the day's orders"
+    metadata = catalog.athena.client.get_table_metadata(
+        CatalogName="AwsDataCatalog", DatabaseName=catalog.database, TableName="commented"
+    )["TableMetadata"]
+    assert metadata["Parameters"]["comment"] == "the day's orders"
+    lines = [r[0] for r in athena.run("SHOW CREATE TABLE commented").rows]
+    assert lines[2] == "COMMENT 'the day\\'s orders'"
+    assert not any(line.strip().startswith("'comment'") for line in lines)
+
+
+# A CTAS whose query follows a comment (dbt-athena writes a model's leading comment there).
+
+
+def test_ctas_with_comments_between_as_and_the_query(catalog: Catalog) -> None:
+    catalog.athena.run(
+        "CREATE TABLE ctas_commented WITH (format = 'PARQUET', "
+        f"external_location = 's3://{catalog.bucket}/ctas_commented/') AS\n"
+        "-- the model's description\n/* and a block */\nSELECT 1 AS a -- trailing\n"
+    )
+    assert catalog.athena.run("SELECT a FROM ctas_commented").rows == [("1",)]
+
+
 def test_show_create_view_and_show_views(catalog: Catalog) -> None:
     # https://docs.aws.amazon.com/athena/latest/ug/show-create-view.html
     # https://docs.aws.amazon.com/athena/latest/ug/show-views.html:
@@ -334,3 +368,59 @@ def test_insert_into_partitioned_text_table(catalog: Catalog, session) -> None:
     ]
     athena.run("INSERT INTO visits (page, day) VALUES ('faq', '2025-01-03')")
     assert athena.run("SELECT page, n FROM visits WHERE day = '2025-01-03'").rows == [("faq", None)]
+
+
+# --- Iceberg: the local cloud's documented gap, refused by name ---------------------------------
+# Athena creates Iceberg tables with CTAS WITH (table_type = 'ICEBERG') or CREATE TABLE …
+# TBLPROPERTIES ('table_type' = 'ICEBERG'), and only they take MERGE INTO, UPDATE and DELETE
+# (https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg.html). The local cloud has no
+# Iceberg tables: each statement fails with NOT_SUPPORTED saying so, and makes no Hive stand-in.
+
+
+ICEBERG = "NOT_SUPPORTED: Iceberg tables are not supported by the local cloud's Athena"
+
+
+def test_iceberg_ctas_and_create_are_refused_by_name(catalog: Catalog) -> None:
+    athena = catalog.athena
+    ctas = athena.fail(
+        "CREATE TABLE ice WITH (table_type = 'ICEBERG', is_external = false, "
+        f"location = 's3://{catalog.bucket}/ice/') AS SELECT 1 AS a"
+    )
+    assert ctas["StateChangeReason"].startswith(ICEBERG)
+    created = athena.fail(
+        f"CREATE TABLE ice (a int) LOCATION 's3://{catalog.bucket}/ice/' "
+        "TBLPROPERTIES ('table_type' = 'ICEBERG')"
+    )
+    assert created["StateChangeReason"].startswith(ICEBERG)
+    with pytest.raises(catalog.glue.exceptions.EntityNotFoundException):
+        catalog.glue.get_table(DatabaseName=catalog.database, Name="ice")
+    bad = athena.fail("CREATE TABLE ice WITH (table_type = 'DELTA') AS SELECT 1 AS a")
+    assert bad["StateChangeReason"].startswith("INVALID_TABLE_PROPERTY: table_type must be")
+
+
+@pytest.mark.parametrize(
+    ("sql", "substatement"),
+    [
+        (
+            "MERGE INTO rows_kept t USING (SELECT 1 AS a) s ON t.a = s.a WHEN MATCHED THEN DELETE",
+            "MERGE",
+        ),
+        ("UPDATE rows_kept SET a = 2", "UPDATE"),
+        ("DELETE FROM rows_kept WHERE a = 1", "DELETE"),
+    ],
+)
+def test_row_changes_are_refused_and_the_rows_stay(
+    catalog: Catalog, sql: str, substatement: str
+) -> None:
+    athena = catalog.athena
+    athena.run(
+        "CREATE TABLE IF NOT EXISTS rows_kept WITH (format = 'PARQUET', "
+        f"external_location = 's3://{catalog.bucket}/rows_kept/') AS SELECT 1 AS a"
+    )
+    execution = athena.wait(athena.start(sql))
+    reason = execution["Status"]["StateChangeReason"]
+    assert execution["Status"]["State"] == "FAILED"
+    assert "Modifying Hive table rows is only supported for transactional tables" in reason
+    assert "Iceberg tables are not supported" in reason
+    assert (execution["StatementType"], execution["SubstatementType"]) == ("DML", substatement)
+    assert athena.run("SELECT a FROM rows_kept").rows == [("1",)]

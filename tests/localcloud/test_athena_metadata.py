@@ -217,6 +217,64 @@ def test_batch_get_named_query(session):
     assert unprocessed["ErrorMessage"]
 
 
+def test_update_named_query(session):
+    athena = session.client("athena")
+    query_id = athena.create_named_query(
+        Name=unique("nq"), Database="default", QueryString="SELECT 1", Description="one"
+    )["NamedQueryId"]
+    athena.update_named_query(NamedQueryId=query_id, Name="renamed", QueryString="SELECT 2")
+    query = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
+    assert (query["Name"], query["QueryString"], query["Database"]) == (
+        "renamed",
+        "SELECT 2",
+        "default",
+    )
+    assert "Description" not in query  # not given: cleared, as an Update replaces
+    with pytest.raises(ClientError) as err:
+        athena.update_named_query(
+            NamedQueryId="00000000-0000-0000-0000-000000000000", Name="x", QueryString="SELECT 1"
+        )
+    assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def test_update_and_delete_a_data_catalog(session):
+    athena = session.client("athena")
+    name = unique("lambda_catalog", sep="_")
+    athena.create_data_catalog(
+        Name=name, Type="LAMBDA", Parameters={"function": "arn:aws:lambda:us-east-1:1:function:a"}
+    )
+    athena.update_data_catalog(
+        Name=name,
+        Type="LAMBDA",
+        Description="federated",
+        Parameters={"function": "arn:aws:lambda:us-east-1:1:function:b"},
+    )
+    catalog = athena.get_data_catalog(Name=name)["DataCatalog"]
+    assert catalog["Description"] == "federated"
+    assert catalog["Parameters"] == {"function": "arn:aws:lambda:us-east-1:1:function:b"}
+    deleted = athena.delete_data_catalog(Name=name)["DataCatalog"]
+    assert (deleted["Name"], deleted["Type"]) == (name, "LAMBDA")
+    listed = [c["CatalogName"] for c in athena.list_data_catalogs()["DataCatalogsSummary"]]
+    assert name not in listed and "AwsDataCatalog" in listed
+    for call in (
+        lambda: athena.delete_data_catalog(Name=name),
+        lambda: athena.update_data_catalog(Name=name, Type="LAMBDA"),
+        lambda: athena.delete_data_catalog(Name="awsdatacatalog"),
+    ):
+        with pytest.raises(ClientError) as err:
+            call()
+        assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def test_list_engine_versions_names_version_3(session):
+    versions = session.client("athena").list_engine_versions()["EngineVersions"]
+    assert {
+        "SelectedEngineVersion": "AUTO",
+        "EffectiveEngineVersion": "Athena engine version 3",
+    } in (versions)
+    assert {v["EffectiveEngineVersion"] for v in versions} == {"Athena engine version 3"}
+
+
 def test_list_query_executions_by_work_group_newest_first(session):
     athena = session.client("athena")
     work_group = unique("wg")

@@ -221,7 +221,7 @@ def run_create_table(ctx: StatementContext) -> StatementResult:
         if type(p) is exp.Property and isinstance(p.this, exp.Literal)
     }
     if table_params.get("table_type", "").upper() == "ICEBERG":
-        raise errors.not_supported("Iceberg tables are not supported by the local cloud's Athena")
+        raise errors.iceberg_not_supported()
     if not any(isinstance(p, exp.ExternalProperty) for p in properties):
         raise errors.not_supported(
             "Only external table creation is supported (CREATE EXTERNAL TABLE … LOCATION …)"
@@ -249,6 +249,12 @@ def run_create_table(ctx: StatementContext) -> StatementResult:
             for column in prop.this.expressions:
                 partition_keys.append((column.name.lower(), _glue_type(column.args["kind"])))
     storage, serde_params, classification = _storage_for(properties)
+    comment = next(
+        (_literal_text(p.this) for p in properties if isinstance(p, exp.SchemaCommentProperty)),
+        None,
+    )
+    if comment:  # Athena keeps a table's COMMENT as its "comment" parameter
+        table_params["comment"] = comment
     ctx.glue.create_table(
         TableSpec(
             database=database,

@@ -99,6 +99,15 @@ def not_supported(message: str) -> AthenaQueryError:
     return AthenaQueryError("NOT_SUPPORTED", message, error_type=TYPE_USER)
 
 
+def iceberg_not_supported(reason: str = "") -> AthenaQueryError:
+    """Iceberg tables (and the row changes only they allow) are a documented local-cloud gap."""
+    return not_supported(
+        f"{reason}Iceberg tables are not supported by the local cloud's Athena: its tables are "
+        "Hive tables (CTAS and INSERT INTO work; MERGE INTO, UPDATE, DELETE and time travel "
+        "need Iceberg)"
+    )
+
+
 def table_not_found(text: str, catalog: str, database: str, name: str) -> AthenaQueryError:
     where = position(text, name_offset(text, name))
     return AthenaQueryError(

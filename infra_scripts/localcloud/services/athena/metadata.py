@@ -11,6 +11,7 @@
   ``Expression`` filters table names as Glue's GetTables does (``*`` any characters, ``|``
   alternatives, the whole name, case-insensitive). A missing database or table is a
   ``MetadataException`` naming Glue's ``EntityNotFoundException``.
+- UpdateDataCatalog / DeleteDataCatalog of created catalogs (``AwsDataCatalog`` refused).
 - BatchGetNamedQuery, and ListQueryExecutions with paging (newest first, the ``primary``
   work group when none is given).
 
@@ -133,6 +134,41 @@ def get_data_catalog(response: Any) -> Any:
     if catalog is None:
         return error_response(f"Catalog {name} was not found.")
     return json.dumps({"DataCatalog": catalog})
+
+
+def _created_catalog(response: Any, action: str) -> tuple[Any, Any]:
+    """(the created catalog ``Name`` names, None) or (None, the error answer): AwsDataCatalog
+    is the account's Glue Data Catalog, which Athena does not let a caller change."""
+    name = response._get_param("Name")
+    if is_aws_data_catalog(name):
+        return None, error_response(
+            f"{AWS_DATA_CATALOG} is the account's Glue Data Catalog: it cannot be {action}"
+        )
+    catalog = response.athena_backend.data_catalogs.get(name)
+    if catalog is None:
+        return None, error_response(f"Catalog {name} was not found.")
+    return catalog, None
+
+
+def update_data_catalog(response: Any) -> Any:
+    """UpdateDataCatalog (moto 5.2.5 lacks it): type, description and parameters replaced."""
+    catalog, error = _created_catalog(response, "updated")
+    if error is not None:
+        return error
+    catalog.type = response._get_param("Type")
+    catalog.description = response._get_param("Description")
+    catalog.parameters = response._get_param("Parameters") or {}
+    return json.dumps({})
+
+
+def delete_data_catalog(response: Any) -> Any:
+    """DeleteDataCatalog (moto 5.2.5 lacks it): the catalog, as it was, in the answer."""
+    catalog, error = _created_catalog(response, "deleted")
+    if error is not None:
+        return error
+    described = response.athena_backend.get_data_catalog(catalog.name)
+    del response.athena_backend.data_catalogs[catalog.name]
+    return json.dumps({"DataCatalog": {**described, "Status": "DELETE_COMPLETE"}})
 
 
 # --- tables -------------------------------------------------------------------------------

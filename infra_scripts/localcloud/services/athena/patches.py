@@ -19,12 +19,13 @@ caller, HTTP or in-process, goes through) and ``AthenaResponse`` (the API's deta
   MaxResults ≤ 1000, NextToken); StopQueryExecution cancels (interrupts DuckDB);
 - ListDatabases / GetDatabase of AwsDataCatalog (any case) show the Glue Data Catalog's
   databases; ListDataCatalogs / GetDataCatalog show AwsDataCatalog; ListTableMetadata /
-  GetTableMetadata read Glue's tables; BatchGetNamedQuery; ListQueryExecutions pages
-  (:mod:`.metadata`).
+  GetTableMetadata read Glue's tables; Update/DeleteDataCatalog; BatchGetNamedQuery;
+  ListQueryExecutions pages (:mod:`.metadata`).
 
 Work groups, named queries and prepared statements are moto's, plus what moto 5.2.5 lacks:
-UpdateWorkGroup (configuration updates), DeleteNamedQuery, and prepared statements kept per
-work group with Update/Delete/List/BatchGetPreparedStatement (:mod:`.resources`).
+UpdateWorkGroup (configuration updates), Update/DeleteNamedQuery, ListEngineVersions, and
+prepared statements kept per work group with Update/Delete/List/BatchGetPreparedStatement
+(:mod:`.resources`).
 
 The query operations are :mod:`.service`'s; it and its DuckDB/sqlglot engine (~40 MB) are
 imported on the first query, so an idle server does not hold them.
@@ -44,7 +45,6 @@ from infra_scripts.localcloud.runtime import OnFirstUse, ServerContext
 from infra_scripts.localcloud.services.athena import metadata, resources
 from infra_scripts.localcloud.services.athena.metadata import catalog_case_insensitive
 from infra_scripts.localcloud.services.athena.resources import (
-    delete_named_query,
     named_query_guard,
     sync_glue_databases,
     update_work_group,
@@ -127,7 +127,8 @@ def install(ctx: ServerContext) -> None:
         lambda self: service.get().batch_get_query_execution(self),
     )
     add(_AthenaResponse, "update_work_group", update_work_group)
-    add(_AthenaResponse, "delete_named_query", delete_named_query)
+    for operation in ("delete_named_query", "update_named_query", "list_engine_versions"):
+        add(_AthenaResponse, operation, getattr(resources, operation))
     replace(
         _AthenaResponse,
         "get_named_query",
@@ -155,7 +156,13 @@ def install(ctx: ServerContext) -> None:
         "get_query_runtime_statistics",
     ):
         replace(_AthenaResponse, operation, getattr(metadata, operation))
-    for operation in ("list_table_metadata", "get_table_metadata", "batch_get_named_query"):
+    for operation in (
+        "list_table_metadata",
+        "get_table_metadata",
+        "batch_get_named_query",
+        "update_data_catalog",
+        "delete_data_catalog",
+    ):
         add(_AthenaResponse, operation, getattr(metadata, operation))
     log.info("Athena executor installed (its DuckDB engine loads on the first query)")
 

@@ -411,6 +411,14 @@ def _into_registered_partitions(
 # --- views --------------------------------------------------------------------------------
 
 
+def run_modify_rows(ctx: StatementContext) -> StatementResult:
+    """``MERGE INTO`` / ``UPDATE`` / ``DELETE FROM``: Athena modifies rows of Iceberg tables only,
+    and the local cloud has none, so each fails as a Hive table's would."""
+    raise errors.iceberg_not_supported(
+        "Modifying Hive table rows is only supported for transactional tables. "
+    )
+
+
 def run_create_view(ctx: StatementContext) -> StatementResult:
     statement = parse_statement(ctx.text)
     if not isinstance(statement, exp.Create) or statement.expression is None:

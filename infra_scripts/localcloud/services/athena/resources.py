@@ -1,8 +1,8 @@
 """Athena's resources besides query executions, where moto 5.2.5 lacks or gets them wrong:
 work groups (UpdateWorkGroup, errors for unknown names, where results go), named queries
-(DeleteNamedQuery, errors for unknown ids), prepared statements (per work group, with
-List/Update/Delete/BatchGet and AWS's errors) and the databases of ``AwsDataCatalog`` (the Glue
-Data Catalog's). Nothing here runs SQL."""
+(Update/DeleteNamedQuery, errors for unknown ids), engine versions (ListEngineVersions),
+prepared statements (per work group, with List/Update/Delete/BatchGet and AWS's errors) and the
+databases of ``AwsDataCatalog`` (the Glue Data Catalog's). Nothing here runs SQL."""
 
 from __future__ import annotations
 
@@ -92,6 +92,31 @@ def delete_named_query(response: Any) -> Any:
     """DeleteNamedQuery (moto 5.2.5 lacks it)."""
     response.athena_backend.named_queries.pop(response._get_param("NamedQueryId"), None)
     return json.dumps({})
+
+
+def update_named_query(response: Any) -> Any:
+    """UpdateNamedQuery (moto 5.2.5 lacks it): name, description and query string replaced."""
+    query_id = response._get_param("NamedQueryId")
+    named_query = response.athena_backend.named_queries.get(query_id)
+    if named_query is None:
+        return error_response(f"NamedQuery {query_id} was not found")
+    named_query.name = response._get_param("Name")
+    named_query.description = response._get_param("Description")
+    named_query.query_string = response._get_param("QueryString")
+    return json.dumps({})
+
+
+# The engine the local cloud emulates is Athena engine version 3 (Trino); AUTO selects it.
+ENGINE_V3 = "Athena engine version 3"
+ENGINE_VERSIONS = (
+    {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": ENGINE_V3},
+    {"SelectedEngineVersion": ENGINE_V3, "EffectiveEngineVersion": ENGINE_V3},
+)
+
+
+def list_engine_versions(response: Any) -> Any:
+    """ListEngineVersions (moto 5.2.5 lacks it): AUTO and version 3, the one emulated."""
+    return json.dumps({"EngineVersions": list(ENGINE_VERSIONS)})
 
 
 def named_query_guard(original: Any) -> Any:

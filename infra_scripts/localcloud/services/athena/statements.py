@@ -35,6 +35,7 @@ from infra_scripts.localcloud.services.athena.queries import (
     run_ctas,
     run_drop_view,
     run_insert,
+    run_modify_rows,
     run_select,
     run_unload,
 )
@@ -55,6 +56,7 @@ HANDLERS: dict[str, Callable[[StatementContext], StatementResult]] = {
     "ctas": run_ctas,
     "unload": run_unload,
     "insert": run_insert,
+    "modify_rows": run_modify_rows,
     "create_view": run_create_view,
     "drop_view": run_drop_view,
     "create_database": run_create_database,

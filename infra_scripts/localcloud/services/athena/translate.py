@@ -37,6 +37,10 @@ WRITE_DIALECT = "duckdb"
 MAX_DECIMAL_PRECISION = 38
 
 _COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+# A quoted string or identifier (kept whole) or a comment (group 1), for _is_ctas.
+_QUOTED_OR_COMMENT = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|(--[^\n]*|/\*.*?\*/)", re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ _KINDS: list[tuple[str, StatementKind]] = [
     (r"(SELECT|WITH|VALUES|TABLE)\b|\(", StatementKind("select", "DML", "SELECT")),
     (r"UNLOAD\b", StatementKind("unload", "DML", "UNLOAD")),
     (r"INSERT\s+INTO\b", StatementKind("insert", "DML", "INSERT")),
+    (r"MERGE\s+INTO\b", StatementKind("modify_rows", "DML", "MERGE")),
+    (r"UPDATE\b", StatementKind("modify_rows", "DML", "UPDATE")),
+    (r"DELETE\s+FROM\b", StatementKind("modify_rows", "DML", "DELETE")),
     (
         r"CREATE\s+(DATABASE|SCHEMA)\b",
         StatementKind("create_database", "DDL", "CREATE_DATABASE"),
@@ -146,7 +153,7 @@ def statement_kind(sql: str) -> StatementKind:
 def _is_ctas(text: str) -> bool:
     if re.match(r"CREATE\s+EXTERNAL\b", text, re.IGNORECASE):
         return False
-    head = re.sub(r"'(?:[^']|'')*'", "''", text)
+    head = _QUOTED_OR_COMMENT.sub(lambda m: " " if m.group(1) else "''", text)
     return (
         re.search(r"\bAS\s*(\(|SELECT\b|WITH\b|VALUES\b|TABLE\b)", head, re.IGNORECASE) is not None
     )

@@ -259,8 +259,10 @@ def create_table_lines(database: str, name: str, info: dict[str, Any]) -> list[s
     cols = sd.get("Columns") or []
     lines = [f"CREATE EXTERNAL TABLE `{database}`.`{name}`("]
     lines += [_hive_column(c) + (", " if i < len(cols) - 1 else ")") for i, c in enumerate(cols)]
-    if info.get("Description"):
-        lines.append(f"COMMENT '{_hive_quoted(info['Description'])}'")
+    table_params = info.get("Parameters") or {}
+    comment = table_params.get("comment") or info.get("Description")
+    if comment:
+        lines.append(f"COMMENT '{_hive_quoted(comment)}'")
     keys = info.get("PartitionKeys") or []
     if keys:
         lines.append("PARTITIONED BY ( ")
@@ -284,7 +286,7 @@ def create_table_lines(database: str, name: str, info: dict[str, Any]) -> list[s
         "LOCATION",
         f"  '{sd.get('Location', '')}'",
     ]
-    params = {k: v for k, v in (info.get("Parameters") or {}).items() if k != "EXTERNAL"}
+    params = {k: v for k, v in table_params.items() if k not in ("EXTERNAL", "comment")}
     if params:
         lines.append("TBLPROPERTIES (")
         lines += _hive_properties(params)

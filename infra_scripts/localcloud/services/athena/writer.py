@@ -19,7 +19,11 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from infra_scripts.localcloud.services.athena.errors import AthenaQueryError, not_supported
+from infra_scripts.localcloud.services.athena.errors import (
+    AthenaQueryError,
+    iceberg_not_supported,
+    not_supported,
+)
 from infra_scripts.localcloud.services.athena.glue import STORAGE_BY_FORMAT
 from infra_scripts.localcloud.services.athena.translate import READ_DIALECT
 from infra_scripts.localcloud.sqlengine.quoting import quote_identifier, quote_literal
@@ -103,6 +107,13 @@ def write_options(
     props: dict[str, Any], *, default_format: str, compression_key: str
 ) -> WriteOptions:
     """Validated WriteOptions from CTAS/UNLOAD properties."""
+    table_type = str(props.get("table_type") or "HIVE").upper()
+    if table_type == "ICEBERG":
+        raise iceberg_not_supported()
+    if table_type != "HIVE":
+        raise AthenaQueryError(
+            "INVALID_TABLE_PROPERTY", f"table_type must be HIVE or ICEBERG, not '{table_type}'"
+        )
     fmt_name = str(props.get("format") or default_format).upper()
     if fmt_name not in _FORMATS:
         raise not_supported(
