@@ -26,6 +26,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         stack_name=getattr(args, "stack", None),
         local_port=getattr(args, "port", None),
         state_dir=getattr(args, "state_dir", None),
+        local_ephemeral=getattr(args, "ephemeral", None),
     )
 
 
@@ -41,7 +42,13 @@ def _local_start(args: argparse.Namespace, settings: Settings) -> int:
         os.environ.clear()
         os.environ.update(environment)
         return server.main(
-            ["--port", str(settings.local_port), "--state-dir", str(settings.state_dir)]
+            [
+                "--port",
+                str(settings.local_port),
+                "--state-dir",
+                str(settings.state_dir),
+                *(["--ephemeral"] if settings.local_ephemeral else []),
+            ]
         )
     started_at = time.perf_counter()
     status, started = process.start(settings)
@@ -58,6 +65,34 @@ def _local_start(args: argparse.Namespace, settings: Settings) -> int:
             f"note: its state dir {settings.state_dir} was deleted (PID file, log, outbox); "
             "`retailkit local stop` still stops it"
         )
+    return 0
+
+
+def _local_reset(args: argparse.Namespace, settings: Settings) -> int:
+    from infra_scripts.localcloud import process
+
+    entries = process.resettable(settings)
+    if not entries:
+        print(f"nothing to reset: {settings.state_dir} holds no saved state")
+        return 0
+    names = ", ".join(entry.name + "/" for entry in entries)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                "error: resetting the local cloud needs --yes when not interactive",
+                file=sys.stderr,
+            )
+            return 2
+        answer = input(
+            f"Stop the local cloud and start it empty? Its state ({names} in "
+            f"{settings.state_dir}) is moved aside, not deleted. [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing reset")
+            return 1
+    moved = process.reset_state(settings)
+    print(f"reset: {names} moved to {moved} (delete it when you no longer need it)")
+    print("the next `retailkit local start` is empty: deploy again with `retailkit deploy`")
     return 0
 
 
@@ -448,7 +483,23 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--foreground", action="store_true", help="run in this terminal instead (Ctrl-C stops)"
     )
+    start.add_argument(
+        "--ephemeral",
+        action="store_true",
+        default=None,
+        help="keep the state in memory only, lost at stop (default: kept in STATE_DIR/state; "
+        "RETAIL_KIT_LOCAL_EPHEMERAL=1 sets it too)",
+    )
     start.set_defaults(func=_local_start)
+    reset = local_cmds.add_parser(
+        "reset",
+        help="stop the local cloud and start empty (its state is moved aside, not deleted)",
+        description="Stop the local cloud of this state dir and move its saved state, files, "
+        "stack outputs and mails into STATE_DIR/reset-<time>/; the next start is empty. Asks "
+        "first unless --yes.",
+    )
+    reset.add_argument("--yes", action="store_true", help="do not ask")
+    reset.set_defaults(func=_local_reset)
     local_cmds.add_parser(
         "stop",
         help="stop the local cloud of this state dir, and the kit's local cloud on the port",
@@ -482,7 +533,13 @@ def build_parser() -> argparse.ArgumentParser:
         "smoke",
         help="self-test: a tiny Lambda, Glue job and state machine from an S3 upload to a mail",
     ).set_defaults(func=_local_smoke)
-    for sub in (start, logs, outbox, *[local_cmds.choices[n] for n in ("stop", "status", "smoke")]):
+    for sub in (
+        start,
+        reset,
+        logs,
+        outbox,
+        *[local_cmds.choices[n] for n in ("stop", "status", "smoke")],
+    ):
         _add_common(sub)
 
     for name, func, text in (

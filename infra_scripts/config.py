@@ -33,6 +33,8 @@ class Settings:
     stack_name: str = "retail-kit"
     local_port: int = 4566
     state_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".localcloud")
+    # Keep the local cloud's state in memory only (lost at stop) instead of in state_dir/state.
+    local_ephemeral: bool = False
     email: str = "owner@example.com"
     # Provisioning knobs (each one a drift that `retailkit plan` reports when changed).
     log_retention_days: int = 14
@@ -105,6 +107,8 @@ class Settings:
                 values[name] = int(values[name])
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be an integer, got {values[name]!r}") from None
+        for name in _BOOL_FIELDS & set(values):
+            values[name] = _boolean(name, values[name])
         if "state_dir" in values:
             values["state_dir"] = Path(values["state_dir"]).expanduser().resolve()
         if "target" in values:
@@ -113,3 +117,14 @@ class Settings:
 
 
 _INT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", int)}
+_BOOL_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("bool", bool)}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {value!r}")

@@ -50,3 +50,16 @@ class QueryFailedError(RetailKitError):
 class AwsAccessError(RetailKitError):
     """AWS cannot be used as the command needs: no, expired or refused credentials, or no
     connection. Raised by the check that runs before a command's first change on AWS."""
+
+
+class StackMissingError(RetailKitError):
+    """The stack a notebook or command needs is not there: never deployed (no outputs file),
+    or its outputs file names a resource that no longer exists (``missing``: what is gone)."""
+
+    def __init__(
+        self, message: str, *, stack: str, outputs_file: str, missing: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.stack = stack
+        self.outputs_file = outputs_file
+        self.missing = missing

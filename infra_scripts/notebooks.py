@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import difflib
 import os
 import re
@@ -43,10 +44,12 @@ from infra_scripts.exceptions import RetailKitError
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 RUNS_DIR = PROJECT_ROOT / "runs"
 REPORTS_DIR = PROJECT_ROOT / "reports"
+PROVISION_NOTEBOOK = "01_provision_pipeline"
 REPORT_NOTEBOOK = "06_sales_report"
 TEARDOWN_NOTEBOOK = "99_teardown"
 KERNEL = "python3"
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+STACK_CALL = "stack_outputs("  # what a notebook that needs a deployed stack calls first
 HIDDEN_TAG = "remove-cell"  # test-only cells: collapsed in JupyterLab, dropped by nbconvert
 CHECKS_ENV = "RETAIL_KIT_NOTEBOOK_CHECKS"  # "strict": a failed expect() raises; "report": prints
 GIT_FILTER = "retailkit-notebook"  # the clean filter .gitattributes names for notebooks/*.ipynb
@@ -644,6 +647,24 @@ def kernel_environment(settings: Settings) -> dict[str, str] | None:
     return local_process_environment(settings)
 
 
+def needs_stack(path: Path) -> bool:
+    """Whether the notebook reads a deployed stack (calls ``stack_outputs``)."""
+    return STACK_CALL in path.read_text(encoding="utf-8")
+
+
+def check_stack(paths: Sequence[Path], params: Mapping[str, Any], settings: Settings) -> None:
+    """Before a run that reads a stack it does not deploy (no 01 among ``paths``): raise
+    :class:`~infra_scripts.exceptions.StackMissingError` now, not in a notebook's cell."""
+    if any(p.stem == PROVISION_NOTEBOOK for p in paths) or not any(map(needs_stack, paths)):
+        return
+    from infra_scripts.provision import require_stack
+    from infra_scripts.session import make_session
+
+    given = {k: params[k] for k in ("target", "region", "stack_name") if params.get(k)}
+    stack_settings = dataclasses.replace(settings, **given)
+    require_stack(stack_settings, make_session(stack_settings))
+
+
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """``retailkit notebooks run``: the time it prints covers everything, cloud start included."""
     from infra_scripts.localcloud import process
@@ -677,6 +698,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         if settings.target == "local" and not args.no_local_cloud:  # kernels boot meanwhile
             status, started_cloud = process.start(settings)
             print(("started " if started_cloud else "using ") + status.describe())
+        check_stack(paths, params, settings)
         print(f"running {len(paths)} notebooks (stack {params['stack_name']}) into {out_dir}/")
         runs = run_notebooks(
             paths,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -39,13 +40,16 @@ class Status:
     moto_version: str | None = None
     state_dir: str | None = None
     uptime_s: float | None = None
+    ready: bool = False  # the services are installed (and the saved state loaded)
+    persistent: bool | None = None  # keeps its state across restarts (None: an older server)
 
     def describe(self) -> str:
         if not self.running:
             return f"local cloud: not running (port {self.port})"
+        kept = {True: ", kept on disk", False: ", ephemeral", None: ""}[self.persistent]
         return (
             f"local cloud: healthy on http://127.0.0.1:{self.port} (pid {self.pid}, "
-            f"moto {self.moto_version}, up {self.uptime_s:.0f}s, state {self.state_dir})"
+            f"moto {self.moto_version}, up {self.uptime_s:.0f}s, state {self.state_dir}{kept})"
         )
 
     def serves(self, settings: Settings) -> bool:
@@ -85,8 +89,8 @@ def probe(port: int, timeout: float = 0.5) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             doc = json.loads(resp.read())
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
+    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException):
+        return None  # (HTTPException: a server that exited while answering)
     return doc if doc.get("service") == SERVICE_NAME else None
 
 
@@ -155,6 +159,8 @@ def status(settings: Settings) -> Status:
         moto_version=doc.get("moto_version"),
         state_dir=doc.get("state_dir"),
         uptime_s=time.time() - float(doc.get("started_at") or time.time()),
+        ready=bool(doc.get("ready")),
+        persistent=doc.get("persistent"),
     )
 
 
@@ -197,9 +203,11 @@ def start(
         str(settings.local_port),
         "--state-dir",
         str(state_dir),
+        *(("--ephemeral",) if settings.local_ephemeral else ()),
         *extra_args,
     ]
     with open(log_file(settings), "ab") as log:
+        log_offset = log.tell()
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -210,16 +218,21 @@ def start(
             start_new_session=True,  # outlives the notebook kernel or shell that started it
         )
     pid_file(settings).write_text(f"{proc.pid}\n")
+    restores = not settings.local_ephemeral and (state_dir / "state" / "MANIFEST.json").exists()
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pid_file(settings).unlink(missing_ok=True)
+            refused = _refusal(log_file(settings), log_offset)
+            if refused:
+                raise LocalCloudError(refused)
             raise LocalCloudError(
                 f"the local cloud exited with code {proc.returncode} while starting; "
                 f"last lines of {log_file(settings)}:\n{_tail(log_file(settings), 20)}"
             )
         current = status(settings)
-        if current.running and current.pid == proc.pid:
+        # a server with saved state answers once it is loaded: it may refuse the state
+        if current.running and current.pid == proc.pid and (current.ready or not restores):
             return current, True
         time.sleep(0.02)
     _terminate(proc.pid)
@@ -228,6 +241,23 @@ def start(
         f"the local cloud did not become healthy within {deadline_s:.0f}s; "
         f"see {log_file(settings)}:\n{_tail(log_file(settings), 20)}"
     )
+
+
+REFUSAL = "the local cloud cannot start: "
+
+
+def _refusal(log: Path, offset: int) -> str | None:
+    """The reason the server gave for refusing its saved state (in the log after ``offset``)."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(offset)
+            lines = handle.read().decode(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        if REFUSAL in line:
+            return line[line.index(REFUSAL) :]
+    return None
 
 
 def server_environment(settings: Settings) -> dict[str, str]:
@@ -324,6 +354,37 @@ def _forget_pid(path: Path, pid: int) -> None:
         pass
 
 
+# What `retailkit local reset` moves aside: the saved state, the executors' files, the stacks'
+# outputs and the mails (the PID file and the log stay).
+RESET_ENTRIES = ("state", "work", "outputs", "outbox")
+
+
+def resettable(settings: Settings) -> list[Path]:
+    """The entries of the state dir a reset would move aside (those that exist)."""
+    root = Path(settings.state_dir)
+    return [root / name for name in RESET_ENTRIES if (root / name).exists()]
+
+
+def reset_state(settings: Settings) -> Path | None:
+    """Stop the local cloud of this state dir and move its state aside, into
+    ``<state dir>/reset-<time>/`` (nothing is deleted); return that folder (None: nothing to
+    move). The next start is empty."""
+    entries = resettable(settings)
+    stop_servers(settings)
+    if not entries:
+        return None
+    root = Path(settings.state_dir)
+    target = root / f"reset-{time.strftime('%Y%m%d-%H%M%S')}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = root / f"reset-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+    target.mkdir()
+    for entry in entries:
+        entry.rename(target / entry.name)
+    return target
+
+
 def read_log(settings: Settings, lines: int = 50, *, errors_only: bool = False) -> str:
     """The last ``lines`` lines of the local cloud's log file (with ``errors_only``: of its
     :func:`failure_lines`)."""
@@ -379,6 +440,8 @@ def failure_lines(lines: Iterable[str]) -> Iterator[str]:
 class LocalCloud:
     """A local cloud for the duration of a ``with`` block (tests, scripts).
 
+    Ephemeral unless ``ephemeral=False`` (then its state is saved in ``state_dir/state``).
+
     >>> with LocalCloud() as cloud:            # a free port, a temporary state dir
     ...     s3 = cloud.session().client("s3")
     """
@@ -390,12 +453,17 @@ class LocalCloud:
         port: int | None = None,
         state_dir: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        ephemeral: bool = True,
     ) -> None:
         import tempfile
 
         base = settings or Settings.load(target="local")
         self._tmp = None if (state_dir or settings) else tempfile.TemporaryDirectory()
-        overrides: dict[str, Any] = {"target": "local", "local_port": port or free_port()}
+        overrides: dict[str, Any] = {
+            "target": "local",
+            "local_port": port or free_port(),
+            "local_ephemeral": ephemeral,
+        }
         if self._tmp is not None:
             overrides["state_dir"] = Path(self._tmp.name)
         elif state_dir is not None:

@@ -62,6 +62,58 @@ class RunEndSignals:
         return event.wait(timeout) if event is not None else False
 
 
+class StateHooks:
+    """How services tell the state keeper (:mod:`..persistence`) about their state.
+
+    - :meth:`changed`: state changed outside a request (a run or an execution ended on a
+      worker thread), so it is saved soon; a request's own changes are saved before its answer.
+    - :meth:`on_restore`: a fix-up run once after the saved state is loaded and before the
+      first request (end what was running when the server stopped); it returns what it did,
+      for the log.
+    - :meth:`keep_process` / :meth:`drop_process`: a child process (a Glue script) that must
+      not outlive a crash of the server: the next start ends it.
+    - :meth:`on_load`: finish a lazy install (an interpreter loaded on first use) because
+      saved state needs its classes.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+        self.fixups: list[tuple[str, Callable[[], list[str]]]] = []
+        self._processes: dict[int, str] = {}
+        self.loaders: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        # told the processes kept, at each change (the state keeper writes them down at once)
+        self.processes_changed: Callable[[dict[int, str]], None] | None = None
+
+    def changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def on_restore(self, service: str, fixup: Callable[[], list[str]]) -> None:
+        self.fixups.append((service, fixup))
+
+    def on_load(self, loader: Callable[[], None]) -> None:
+        self.loaders.append(loader)
+
+    def keep_process(self, pid: int, what: str) -> None:
+        with self._lock:
+            self._processes[pid] = what
+            if self.processes_changed is not None:
+                self.processes_changed(dict(self._processes))
+
+    def drop_process(self, pid: int) -> None:
+        with self._lock:
+            if self._processes.pop(pid, None) is not None and self.processes_changed:
+                self.processes_changed(dict(self._processes))
+
+    def processes(self) -> dict[int, str]:
+        with self._lock:
+            return dict(self._processes)
+
+
 class BackgroundLoad:
     """Slow preparation (importing an interpreter, reading models) done once on a thread
     from the first :meth:`start`; requests that need it call :meth:`wait` (with a deadline),
@@ -149,6 +201,12 @@ class ServerContext:
     glue_run_ends: RunEndSignals = field(default_factory=RunEndSignals, compare=False)
     # What one service keeps beside moto's backends, by service name (its own type).
     service_state: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Keep the state across restarts (False: ``--ephemeral``, everything in memory only).
+    persistent: bool = False
+    # The executors' scratch folder when it is not STATE_DIR/work (an ephemeral server's, removed
+    # when it stops).
+    work_root: Path | None = None
+    state_hooks: StateHooks = field(default_factory=StateHooks, compare=False)
 
     @property
     def endpoint(self) -> str:
@@ -160,7 +218,12 @@ class ServerContext:
 
     @property
     def work_dir(self) -> Path:
-        return self.state_dir / "work"
+        return self.work_root or self.state_dir / "work"
+
+    @property
+    def saved_state_dir(self) -> Path:
+        """Where the persistent server keeps its state (:mod:`..persistence`)."""
+        return self.state_dir / "state"
 
     def child_environment(self, region: str) -> dict[str, str]:
         """Environment for a process the local cloud runs (Lambda handler, Glue script)."""

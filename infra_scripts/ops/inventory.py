@@ -14,9 +14,8 @@ import boto3
 import pandas as pd
 
 from infra_scripts.config import Settings
-from infra_scripts.exceptions import ConfigError
 from infra_scripts.ops.tables import WholeFrame
-from infra_scripts.provision import load_outputs
+from infra_scripts.provision import require_stack
 from infra_scripts.provision.core import STACK_TAG, Change, StackContext, StackNames
 from infra_scripts.provision.iam import COMPONENTS
 from infra_scripts.provision.s3 import PURPOSES
@@ -24,15 +23,11 @@ from infra_scripts.provision.s3 import PURPOSES
 Lister = Callable[[boto3.Session, StackNames], list[tuple[str, str]]]
 
 
-def stack_outputs(settings: Settings) -> dict[str, str]:
-    """The outputs the stack's last deploy saved; a clear error when it was never deployed."""
-    outputs = load_outputs(settings)
-    if not outputs:
-        raise ConfigError(
-            f"stack {settings.stack_name!r} ({settings.target}) has no saved outputs in "
-            f"{settings.outputs_file}: run 01_provision_pipeline (or `retailkit deploy`) first"
-        )
-    return outputs
+def stack_outputs(settings: Settings, session: boto3.Session) -> dict[str, str]:
+    """The outputs the stack's last deploy saved, once its key resources are checked to exist;
+    :class:`~infra_scripts.exceptions.StackMissingError` (one clear line) when never deployed
+    or gone since (the notebooks' first cell that needs the stack)."""
+    return require_stack(settings, session)
 
 
 def changes_table(changes: Iterable[Change]) -> pd.DataFrame:

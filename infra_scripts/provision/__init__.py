@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
+from botocore.exceptions import ClientError
 
 from infra_scripts.config import Settings
+from infra_scripts.exceptions import ConfigError, StackMissingError
 from infra_scripts.provision import policies
 from infra_scripts.provision.analytics import (
     AthenaWorkGroup,
@@ -43,7 +45,17 @@ from infra_scripts.provision.pipeline import (
 from infra_scripts.provision.s3 import PURPOSES, Bucket
 from infra_scripts.provision.views import CuratedView
 
-__all__ = ["Change", "DeployResult", "deploy", "destroy", "plan", "stack_resources", "status"]
+__all__ = [
+    "Change",
+    "DeployResult",
+    "deploy",
+    "destroy",
+    "load_outputs",
+    "plan",
+    "require_stack",
+    "stack_resources",
+    "status",
+]
 
 Progress = Callable[[str], None]
 VALIDATE_HANDLER = "pipeline_src.handlers.validate_file.handler"
@@ -156,6 +168,88 @@ def _save_outputs(settings: Settings, outputs: dict[str, str]) -> Path:
 def load_outputs(settings: Settings) -> dict[str, str]:
     """The outputs the last deploy saved for this target and stack ({} if none)."""
     try:
-        return json.loads(settings.outputs_file.read_text())
+        outputs = json.loads(settings.outputs_file.read_text())
     except FileNotFoundError:
         return {}
+    except ValueError as exc:
+        raise ConfigError(
+            f"the outputs file {settings.outputs_file} is not valid JSON ({exc}): deploy again "
+            "(`retailkit deploy` or notebook 01) to rewrite it"
+        ) from exc
+    if not isinstance(outputs, dict):
+        raise ConfigError(
+            f"the outputs file {settings.outputs_file} holds no JSON object: deploy again "
+            "(`retailkit deploy` or notebook 01) to rewrite it"
+        )
+    return outputs
+
+
+# The buckets require_stack checks (output keys), and the AWS error codes meaning "gone".
+_CHECKED_BUCKETS = ("raw_bucket", "processed_bucket")
+_GONE_CODES = {"404", "NoSuchBucket", "NotFound", "StateMachineDoesNotExist"}
+
+
+def _where(settings: Settings) -> str:
+    if settings.target == "local":
+        return f"the local cloud at {settings.local_endpoint}"
+    return f"AWS ({settings.region})"
+
+
+def _deploy_hint(settings: Settings) -> str:
+    command = "retailkit deploy"
+    if settings.target != "local":
+        command += f" --target {settings.target}"
+    if settings.stack_name != Settings.stack_name:
+        command += f" --stack {settings.stack_name}"
+    return f"run notebook 01 or `{command}`"
+
+
+def _gone(call: Callable[[], object]) -> bool:
+    """True when ``call`` fails because its resource does not exist; other errors raise."""
+    try:
+        call()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _GONE_CODES:
+            return True
+        raise
+    return False
+
+
+def require_stack(settings: Settings, session: boto3.Session) -> dict[str, str]:
+    """The saved outputs of a stack that still exists; else :class:`StackMissingError`.
+
+    Checks cheaply that the resources the outputs name are there (the raw and processed
+    buckets with ``head_bucket``, the state machine with ``describe_state_machine``), so a
+    stack lost with its local cloud, or destroyed behind the kit's back, is one clear line.
+    """
+    outputs_file = settings.outputs_file
+    outputs = load_outputs(settings)
+    if not outputs:
+        raise StackMissingError(
+            f"no stack deployed yet (no outputs file {outputs_file} for stack "
+            f"{settings.stack_name} on {_where(settings)}): {_deploy_hint(settings)}",
+            stack=settings.stack_name,
+            outputs_file=str(outputs_file),
+        )
+    s3 = session.client("s3")
+    checks: list[tuple[str, Callable[[], object]]] = [
+        (f"bucket {outputs[key]}", lambda name=outputs[key]: s3.head_bucket(Bucket=name))
+        for key in _CHECKED_BUCKETS
+        if outputs.get(key)
+    ]
+    if outputs.get("state_machine_arn"):
+        arn = outputs["state_machine_arn"]
+        sfn = session.client("stepfunctions")
+        checks.append(
+            (f"state machine {arn}", lambda: sfn.describe_state_machine(stateMachineArn=arn))
+        )
+    for what, call in checks:
+        if _gone(call):
+            raise StackMissingError(
+                f"the stack {settings.stack_name} recorded in {outputs_file} no longer exists "
+                f"on {_where(settings)} ({what} is missing): {_deploy_hint(settings)}",
+                stack=settings.stack_name,
+                outputs_file=str(outputs_file),
+                missing=what,
+            )
+    return outputs

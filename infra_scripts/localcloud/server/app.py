@@ -64,6 +64,10 @@ def install_services(ctx: ServerContext) -> None:
     wire_protocols.check_moto_routes()
     for name in SERVICES:
         importlib.import_module(f"infra_scripts.localcloud.services.{name}.patches").install(ctx)
+    if ctx.persistent:
+        from infra_scripts.localcloud.persistence import pickling
+
+        pickling.install()
 
 
 class AwsErrorMiddleware:

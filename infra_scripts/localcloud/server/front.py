@@ -16,13 +16,17 @@ import gc
 import json
 import logging
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION, PATCHES, check_moto_version
+from infra_scripts.localcloud.persistence.store import StateError
 from infra_scripts.localcloud.runtime import (
     HEALTH_PATH,
     SERVICE_NAME,
@@ -48,6 +52,7 @@ class LoadingApplication:
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
         self._app: WsgiApp | None = None
+        self.keeper: Any = None  # the StateKeeper of a persistent server, once restored
         self.loading = BackgroundLoad("installing the services", self._build, INSTALL_DEADLINE_S)
 
     @property
@@ -60,14 +65,39 @@ class LoadingApplication:
 
             app.install_services(self.ctx)
             built = app.build_app(self.ctx)
-            loopback.serve_in_process(built)
-            self._app = built
+            if self.ctx.persistent:
+                self._app = self._restored(built, loopback)
+            else:
+                loopback.serve_in_process(built)
+                self._app = built
+        except StateError as exc:  # never serve an empty cloud in place of the saved one
+            log.critical("the local cloud cannot start: %s", exc)
+            logging.shutdown()
+            os._exit(4)
         except BaseException as exc:  # never serve moto unpatched: stop instead
             log.critical("the local cloud could not install its services, stopping: %r", exc)
             logging.shutdown()
             os._exit(3)
         log.info("services installed (moto %s, %d patches)", MOTO_VERSION, len(PATCHES.applied()))
         _tune_gc()
+
+    def _restored(self, built: WsgiApp, loopback: Any) -> WsgiApp:
+        """Load the saved state, then answer each change once it is saved (a call from inside
+        the server is answered at once: the request it serves waits)."""
+        from infra_scripts.localcloud.persistence.keeper import SaveAfterChange, StateKeeper
+
+        keeper = StateKeeper(self.ctx)
+        keeper.restore()
+        keeper.start()
+        self.keeper = keeper
+        label = requestlog.LABEL_ENVIRON_KEY
+        loopback.serve_in_process(SaveAfterChange(built, keeper, label, wait=False))
+        return SaveAfterChange(built, keeper, label)
+
+    def shutdown(self) -> None:
+        """On SIGTERM: save what changed on worker threads since the last snapshot."""
+        if self.keeper is not None:
+            self.keeper.stop()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if self._app is None:
@@ -79,10 +109,17 @@ class LoadingApplication:
 class HealthMiddleware:
     """Answers the kit's health probe; passes every other request on."""
 
-    def __init__(self, app: WsgiApp, ctx: ServerContext, ready: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        app: WsgiApp,
+        ctx: ServerContext,
+        ready: Callable[[], bool],
+        state: Callable[[], dict[str, Any] | None] = lambda: None,
+    ) -> None:
         self.app = app
         self.ctx = ctx
         self.ready = ready
+        self.state = state  # the saved state's figures (None: ephemeral, or not loaded yet)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH:
@@ -96,6 +133,8 @@ class HealthMiddleware:
                     "pid": os.getpid(),
                     "port": self.ctx.port,
                     "state_dir": str(self.ctx.state_dir),
+                    "persistent": self.ctx.persistent,
+                    "state": self.state(),
                     "started_at": self.ctx.started_at,
                     "patches": PATCHES.applied(),
                 }
@@ -182,11 +221,32 @@ def serve(ctx: ServerContext) -> None:
     server = make_server(
         "127.0.0.1",
         ctx.port,
-        HealthMiddleware(application, ctx, lambda: application.ready),
+        HealthMiddleware(
+            application,
+            ctx,
+            lambda: application.ready,
+            lambda: application.keeper.stats() if application.keeper else None,
+        ),
         threaded=True,
         request_handler=request_handlers(application.loading),
     )
-    log.info("local cloud listening on %s, pid %s", ctx.endpoint, os.getpid())
+    log.info(
+        "local cloud listening on %s, pid %s, %s",
+        ctx.endpoint,
+        os.getpid(),
+        f"state kept in {ctx.saved_state_dir}" if ctx.persistent else "ephemeral (state in memory)",
+    )
+
+    def terminate(signum: int, frame: Any) -> None:
+        log.info("stopping (signal %d)", signum)
+        application.shutdown()
+        if ctx.work_root is not None:
+            shutil.rmtree(ctx.work_root, ignore_errors=True)
+        logging.shutdown()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
     application.loading.start()
     server.serve_forever()
 
@@ -207,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
         default=default_glue_max_running(),
         help="Glue scripts running at once; further runs wait in STARTING (default: %(default)s)",
     )
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="keep the state in memory only (lost at stop); default: saved in STATE_DIR/state",
+    )
     args = parser.parse_args(argv)
     if args.glue_max_running < 1:
         parser.error("--glue-max-running must be at least 1")
@@ -221,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         glue_minute_seconds=args.glue_minute_seconds,
         glue_max_running=args.glue_max_running,
         started_at=time.time(),
+        persistent=not args.ephemeral,
+        work_root=Path(tempfile.mkdtemp(prefix="localcloud-work-")) if args.ephemeral else None,
     )
     serve(ctx)
     return 0

@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ class QueryExecution:
     connections: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
+    on_end: Callable[[], None] | None = None  # told when the query reaches a final state
 
     # moto's backend reads these attributes of its executions
     @property
@@ -142,6 +144,8 @@ class QueryExecution:
             self.state, self.reason, self.error = state, reason, error
             self.completed_at = time.time()
         self.done.set()
+        if self.on_end is not None:
+            self.on_end()
         return True
 
     def check_cancelled(self) -> None:
@@ -235,8 +239,10 @@ class AthenaEngine:
         *,
         timeout_s: float = DEFAULT_QUERY_TIMEOUT_S,
         max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+        on_end: Callable[[], None] | None = None,
     ) -> None:
         self.work_dir = Path(work_dir)
+        self.on_end = on_end  # told when any query reaches a final state
         self.results_dir = self.work_dir / "athena" / "results"
         self.timeout_s = timeout_s
         self._mirrors = S3Mirrors(self.work_dir / "athena" / "s3")
@@ -255,7 +261,12 @@ class AthenaEngine:
         query = kwargs.pop("query")
         kind = statement_kind(query)
         execution = QueryExecution(
-            execution_id=execution_id, query=query, kind=kind, timeout_s=self.timeout_s, **kwargs
+            execution_id=execution_id,
+            query=query,
+            kind=kind,
+            timeout_s=self.timeout_s,
+            on_end=self.on_end,
+            **kwargs,
         )
         execution.output_location = output_location_for(kind, execution.result_prefix, execution_id)
         return execution

@@ -80,7 +80,24 @@ PREPARED_ADDED = (
 def _load_service(ctx: ServerContext) -> AthenaService:
     from infra_scripts.localcloud.services.athena.service import athena_service
 
-    return athena_service(ctx.work_dir)
+    return athena_service(ctx.work_dir, on_end=ctx.state_hooks.changed)
+
+
+RESTART_REASON = "the local cloud restarted while the query was running"
+
+
+def _end_unfinished_queries() -> list[str]:
+    """After a restart: queries the last server did not finish end FAILED."""
+    from infra_scripts.localcloud.services.athena.engine import QueryExecution
+
+    ended = 0
+    for accounts in athena_models.athena_backends.values():
+        for backend in accounts.values():
+            for execution in backend.executions.values():
+                if isinstance(execution, QueryExecution):
+                    execution.connections = []
+                    ended += execution.finish("FAILED", RESTART_REASON)
+    return [f"{ended} unfinished query(ies) ended FAILED ({RESTART_REASON})"] if ended else []
 
 
 def install(ctx: ServerContext) -> None:
@@ -95,6 +112,7 @@ def install(ctx: ServerContext) -> None:
     require(athena_models, "Database")
     require(_AthenaResponse, "athena_backend")
     service = OnFirstUse("Athena's query engine", lambda: _load_service(ctx))
+    ctx.state_hooks.on_restore("athena", _end_unfinished_queries)
 
     # the backend: what every caller (HTTP or in-process) goes through
     replace(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,8 @@ class AthenaService:
         return json.dumps({})
 
 
-def athena_service(work_dir: Path) -> AthenaService:
-    """The service on a new engine, with the query timeout from :data:`TIMEOUT_ENV`."""
+def athena_service(work_dir: Path, on_end: Callable[[], None] | None = None) -> AthenaService:
+    """The service on a new engine, with the query timeout from :data:`TIMEOUT_ENV`;
+    ``on_end`` is told when a query reaches a final state."""
     timeout_s = float(os.environ.get(TIMEOUT_ENV) or DEFAULT_QUERY_TIMEOUT_S)
-    return AthenaService(AthenaEngine(work_dir, timeout_s=timeout_s))
+    return AthenaService(AthenaEngine(work_dir, timeout_s=timeout_s, on_end=on_end))

@@ -169,7 +169,7 @@ class LocalJobRun(_FakeJobRun):
         self.completed_on: datetime.datetime | None = None  # type: ignore[assignment]
         self.process: subprocess.Popen[bytes] | None = None
         self.stop_requested = False
-        self._started = time.monotonic()
+        self._started = time.time()  # wall clock: a run outlives a restart
         self._ended: float | None = None
         self._on_end = on_end  # told the run id once the run reached a final state
 
@@ -200,13 +200,13 @@ class LocalJobRun(_FakeJobRun):
                 self.error_message = error_message
             if state in FINAL_STATES:
                 self.completed_on = self.modified_on
-                self._ended = time.monotonic()
+                self._ended = time.time()
                 self._on_end(self.job_run_id)
             return True
 
     @property
     def execution_time(self) -> int:
-        end = self._ended if self._ended is not None else time.monotonic()
+        end = self._ended if self._ended is not None else time.time()
         return int(end - self._started)
 
     def as_dict(self) -> dict[str, Any]:
@@ -475,6 +475,9 @@ class GlueExecutor:
             shutil.rmtree(run_dir, ignore_errors=True)
             if run.stop_requested:
                 run.transition("STOPPED")
+            if run.process is not None:
+                self.ctx.state_hooks.drop_process(run.process.pid)
+            self.ctx.state_hooks.changed()  # the run's end is saved (the server's state is kept)
 
     def _prepare(self, job: Any, run: LocalJobRun, run_dir: Path) -> PreparedRun:
         arguments = run.arguments or {}
@@ -563,6 +566,7 @@ class GlueExecutor:
                 python_path=prepared.python_path,
             )
             run.process = process
+            self.ctx.state_hooks.keep_process(process.pid, f"Glue script of {run.job_run_id}")
             run.transition("RUNNING")
         stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         stream = run.job_run_id
@@ -809,11 +813,28 @@ def install(ctx: ServerContext) -> None:
 
     replace(glue_models.GlueBackend, "create_job", create_job)
     _untag_on_delete()
+    ctx.state_hooks.on_restore("glue", _end_unfinished_runs)
     log.info(
         "Glue executor installed (Python shell runs, minute = %ss, at most %s at once)",
         ctx.glue_minute_seconds,
         ctx.glue_max_running,
     )
+
+
+RESTART_MESSAGE = "the local cloud restarted while the job run was running"
+
+
+def _end_unfinished_runs() -> list[str]:
+    """After a restart: runs the last server did not finish end FAILED (their script is gone)."""
+    ended = 0
+    for accounts in glue_models.glue_backends.values():
+        for glue in accounts.values():
+            for job in glue.jobs.values():
+                for run in job.job_runs:
+                    if isinstance(run, LocalJobRun) and not run.finished:
+                        run.process = None
+                        ended += run.transition("FAILED", RESTART_MESSAGE)
+    return [f"{ended} unfinished job run(s) ended FAILED ({RESTART_MESSAGE})"] if ended else []
 
 
 __all__ = ["GlueExecutor", "LocalJobRun", "install"]

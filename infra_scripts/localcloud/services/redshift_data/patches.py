@@ -103,6 +103,12 @@ def _load_engine(ctx: ServerContext) -> RedshiftDataEngine:
     return RedshiftDataEngine(ctx)
 
 
+def _end_unfinished(ctx: ServerContext) -> list[str]:
+    from infra_scripts.localcloud.services.redshift_data.service import end_unfinished_statements
+
+    return end_unfinished_statements(ctx)
+
+
 def install(ctx: ServerContext) -> None:
     """Route every Redshift Data API operation to the kit's DuckDB-backed service."""
     from moto.redshiftdata import models, responses
@@ -120,6 +126,7 @@ def install(ctx: ServerContext) -> None:
                 f"executor is written for moto=={MOTO_VERSION}"
             )
     engine: Engine = OnFirstUse("Redshift's SQL engine", lambda: _load_engine(ctx))
+    ctx.state_hooks.on_restore("redshift-data", lambda: _end_unfinished(ctx))
     for name in OPERATIONS:
         handler = _response_handler(engine, name)
         if name in MOTO_OPERATIONS:

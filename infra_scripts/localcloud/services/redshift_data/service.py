@@ -132,11 +132,39 @@ class Target:
         shutil.rmtree(self.directory / name, ignore_errors=True)
 
 
+SERVICE = "redshift-data"  # the key of this service's records in ``ctx.service_state``
+RESTART_ERROR = "ERROR: the local cloud restarted while the statement was running"
+
+
+@dataclass
+class KeptRecords:
+    """What the Redshift Data API keeps on the server context (saved with the local cloud's
+    state): the statements of each account and region, and the names CREATE DATABASE made in
+    each workgroup or cluster (the data itself is DuckDB's files in the work dir)."""
+
+    statements: dict[tuple[str, str], dict[str, StatementRecord]] = field(default_factory=dict)
+    database_names: dict[tuple[str, str, str, str], set[str]] = field(default_factory=dict)
+
+
+def end_unfinished_statements(ctx: ServerContext) -> list[str]:
+    """After a restart: statements the last server did not finish end FAILED."""
+    kept = ctx.service_state.get(SERVICE)
+    if kept is None:
+        return []
+    ended = sum(
+        record.finish("FAILED", error=RESTART_ERROR)
+        for statements in kept.statements.values()
+        for record in statements.values()
+    )
+    return [f"{ended} unfinished statement(s) ended FAILED ({RESTART_ERROR})"] if ended else []
+
+
 class RedshiftDataEngine:
     """Everything the Redshift Data API of one local-cloud server shares."""
 
     def __init__(self, ctx: ServerContext) -> None:
         self.ctx = ctx
+        self.kept: KeptRecords = ctx.service_state.setdefault(SERVICE, KeptRecords())
         self._mirrors = S3Mirrors(ctx.work_dir / "redshift" / "s3")
         self._targets: dict[tuple[str, str, str, str], Target] = {}
         self._services: dict[tuple[str, str], RedshiftDataService] = {}
@@ -173,7 +201,10 @@ class RedshiftDataEngine:
         with self._lock:
             target = self._targets.get((account_id, region, kind, key))
             if target is None:
-                target = Target(self, account_id, region, kind, name, key, arn, default_db)
+                names = self.kept.database_names.setdefault((account_id, region, kind, key), set())
+                target = Target(
+                    self, account_id, region, kind, name, key, arn, default_db, names=names
+                )
                 self._targets[(account_id, region, kind, key)] = target
             target.timeout_s = timeout
             return target
@@ -277,7 +308,7 @@ class RedshiftDataService:
         self.engine = engine
         self.account_id = account_id
         self.region = region
-        self.statements: dict[str, StatementRecord] = {}
+        self.statements = engine.kept.statements.setdefault((account_id, region), {})
         self._lock = threading.Lock()
 
     # --- submission -------------------------------------------------------------------
@@ -376,6 +407,7 @@ class RedshiftDataService:
             record.cursor = None
             if record.with_event:
                 self._emit_event(record, target)
+            self.engine.ctx.state_hooks.changed()  # its end is saved (the state is kept)
 
     def _run_subs(
         self,

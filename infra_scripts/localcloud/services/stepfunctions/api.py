@@ -103,6 +103,7 @@ def install_interpreter(ctx: ServerContext) -> None:
         _interpreter_module(module_name)  # a moto name it imports is missing: fail now
     for module_name in INTERPRETER_PATCHES:
         _interpreter_module(module_name).install_interpreter(records_of(ctx))
+    _interpreter_module("restart").install_interpreter(ctx)
 
 
 def _interpreter_module(name: str) -> Any:

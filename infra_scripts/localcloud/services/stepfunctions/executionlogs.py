@@ -65,6 +65,10 @@ def install() -> None:
             )
 
     replace(execution_class, "__init__", init)
+    # a module attribute, so that executions saved with their session (the local cloud's
+    # state, kept across restarts) load it again
+    LogGroupSession.__qualname__ = LogGroupSession.__name__
+    globals()[LogGroupSession.__name__] = LogGroupSession
 
 
 def _session_for(execution: Any, configuration_class: Any, session_class: Any) -> Any | None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from infra_scripts.localcloud.motolayer.patching import replace, require, rewrite
 from infra_scripts.localcloud.runtime import BackgroundLoad, ServerContext
-from infra_scripts.localcloud.services.stepfunctions import api
+from infra_scripts.localcloud.services.stepfunctions import api, restart
 
 log = logging.getLogger("localcloud.stepfunctions")
 
@@ -62,6 +62,8 @@ def install(ctx: ServerContext) -> None:
         return original_get_backend(account, region)
 
     replace(responses, "get_backend", get_backend)
+    ctx.state_hooks.on_load(interpreter.load)  # saved executions need the patched interpreter
+    restart.install(ctx)
     api.install(ctx)
 
 
