@@ -31,9 +31,13 @@ $(UV_STAMP): requirements-tools.txt
 		--no-deps --require-hashes -r requirements-tools.txt
 	@touch $(UV_STAMP)
 
+# --compile-bytecode: every module is compiled once, at install (~15 s), so that no start of
+# the local cloud, a Lambda worker or a Glue script compiles moto, pandas or sqlglot again —
+# which it would on each start where PYTHONDONTWRITEBYTECODE is set (restoring the saved state
+# took 1.1 s instead of 0.5 s there).
 $(STAMP): $(UV_STAMP) uv.lock pyproject.toml
 	@echo "setup: $(VENV)/ exactly as uv.lock says (uv sync --frozen --extra dev, $(PYTHON))"
-	@$(UV) sync --quiet --frozen --extra dev --python "$(PY_EXE)"
+	@$(UV) sync --quiet --frozen --extra dev --compile-bytecode --python "$(PY_EXE)"
 	@touch $(STAMP)
 	@echo "setup: $(VENV)/ ready ($$($(UV) pip list --quiet --format freeze --python $(BIN)/python | wc -l) packages)"
 

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 HEALTH_PATH = "/_localcloud/health"
+WORKER_APP_ID = "retailkit-localcloud-worker"  # the SDK app id of code the local cloud runs
 SERVICE_NAME = "retail-kit-local-cloud"
 
 
@@ -74,6 +75,9 @@ class StateHooks:
       not outlive a crash of the server: the next start ends it.
     - :meth:`on_load`: finish a lazy install (an interpreter loaded on first use) because
       saved state needs its classes.
+    - :attr:`reducers`: how to save an object of a service's own in less (a finished
+      execution's history without its interpreter); a reducer returns ``NotImplemented`` to
+      save the object as it is.
     """
 
     def __init__(self) -> None:
@@ -81,6 +85,8 @@ class StateHooks:
         self.fixups: list[tuple[str, Callable[[], list[str]]]] = []
         self._processes: dict[int, str] = {}
         self.loaders: list[Callable[[], None]] = []
+        # type → reducer (as ``copyreg``'s): how a service saves one of its objects smaller
+        self.reducers: dict[type, Callable[[Any], Any]] = {}
         self._lock = threading.Lock()
         # told the processes kept, at each change (the state keeper writes them down at once)
         self.processes_changed: Callable[[dict[int, str]], None] | None = None
@@ -236,4 +242,7 @@ class ServerContext:
             "AWS_DEFAULT_REGION": region,
             # "sync-127.0.0.1" (StartSyncExecution, TestState) names no host
             "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            # their SDK calls say "app/<this>" in the User-Agent: work of the cloud itself
+            # (its changes are saved soon after; an operator's are saved before the answer)
+            "AWS_SDK_UA_APP_ID": WORKER_APP_ID,
         }

@@ -44,15 +44,17 @@ from infra_scripts.localcloud.persistence.store import (
     patch_set_digest,
     write_atomically,
 )
-from infra_scripts.localcloud.runtime import ServerContext
+from infra_scripts.localcloud.runtime import WORKER_APP_ID, ServerContext
 
 log = logging.getLogger("localcloud.state")
 
 PROCESSES = "processes.json"  # child processes (pid → what, start time) to end after a crash
-SETTLE_S = 0.05  # a change on a worker thread is saved this soon (more changes join it)
+SETTLE_S = 0.05  # a change on a worker thread is saved this soon (more changes join it) …
+BACKGROUND_SHARE = 0.2  # … but background snapshots take at most this share of the time
 SAVE_DEADLINE_S = 30.0  # a request waits this long for its snapshot at most
 PICKLE_SWITCH_INTERVAL_S = 1.0  # other threads' turn comes after this while pickling
 PICKLE_ATTEMPTS = 5
+SLOW_SNAPSHOT_MS = 1000.0  # a snapshot slower than this is logged as a warning
 _MODULE_PREFIXES = ("moto.", "infra_scripts.localcloud.")
 
 
@@ -80,15 +82,19 @@ class StateKeeper:
             ),
         )
         self._names: dict[int, str] = {}  # id(BackendDict) → "module:attribute"
+        self._digests: dict[int, tuple[bytes, str]] = {}  # big bytes already in blob files
         self._cond = threading.Condition()
         self._started = 0  # generation of the snapshot being taken (or last taken)
         self._done = 0  # generation of the last snapshot committed
         self._wanted = 0  # the generation some request waits for
         self._dirty_at: float | None = None  # a worker-thread change not saved yet
+        self._last_end = 0.0  # when the last snapshot ended (monotonic)
+        self._last_snapshot_s = 0.0  # how long it took
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.last_manifest: dict[str, Any] | None = None
         self.failures = 0
+        self._gone_logged = False
         self.snapshots = 0
         self.snapshot_ms_total = 0.0
         self.snapshot_ms_max = 0.0
@@ -130,7 +136,7 @@ class StateKeeper:
         started = time.perf_counter()
         for attempt in range(1, PICKLE_ATTEMPTS + 1):
             buffer = io.BytesIO()
-            pickler = StatePickler(buffer, self.ctx)
+            pickler = StatePickler(buffer, self.ctx, self._digests)
             interval = sys.getswitchinterval()
             sys.setswitchinterval(PICKLE_SWITCH_INTERVAL_S)
             try:
@@ -144,6 +150,8 @@ class StateKeeper:
                 sys.setswitchinterval(interval)
         pickled = time.perf_counter()
         self.store.put_blobs(pickler.bodies)
+        pickler.keep_digests()
+        blobbed = time.perf_counter()
         manifest = self.store.commit(buffer.getvalue(), pickler.blobs, generation)
         took_ms = (time.perf_counter() - started) * 1000
         self.snapshots += 1
@@ -151,13 +159,16 @@ class StateKeeper:
         self.snapshot_ms_max = max(self.snapshot_ms_max, took_ms)
         if pickler.dropped:
             log.debug("snapshot %d dropped %s", generation, dict(pickler.dropped))
-        log.debug(
-            "snapshot %d: %d bytes, %d new bodies, pickled in %.1f ms, committed in %.1f ms",
+        log.log(
+            logging.WARNING if took_ms > SLOW_SNAPSHOT_MS else logging.DEBUG,
+            "snapshot %d: %d bytes, pickled in %.0f ms; %d new S3 bodies written in %.0f ms; "
+            "committed in %.0f ms",
             generation,
             manifest["size"],
-            len(pickler.bodies),
             (pickled - started) * 1000,
-            (time.perf_counter() - pickled) * 1000,
+            len(pickler.bodies),
+            (blobbed - pickled) * 1000,
+            (time.perf_counter() - blobbed) * 1000,
         )
         return manifest
 
@@ -195,7 +206,9 @@ class StateKeeper:
             for pid, what in processes.items()
             if (started := _process_start_time(pid)) is not None
         }
-        self.store.root.mkdir(parents=True, exist_ok=True)
+        if not self.ctx.state_dir.is_dir():
+            return  # deleted under the running server (see _save)
+        self.store.root.mkdir(exist_ok=True)
         write_atomically(self.processes_path, json.dumps(kept).encode())
 
     def changed(self) -> None:
@@ -228,7 +241,9 @@ class StateKeeper:
                     if self._wanted > self._done:
                         break
                     if self._dirty_at is not None:
-                        left = self._dirty_at + SETTLE_S - time.monotonic()
+                        pause = max(SETTLE_S, self._last_snapshot_s / BACKGROUND_SHARE)
+                        left = max(self._dirty_at + SETTLE_S, self._last_end + pause)
+                        left -= time.monotonic()
                         if left <= 0:
                             break
                         self._cond.wait(left)
@@ -239,12 +254,22 @@ class StateKeeper:
                 self._started += 1
                 generation = self._started
                 self._dirty_at = None
+            began = time.monotonic()
             self._save(generation)
+            self._last_end = time.monotonic()
+            self._last_snapshot_s = self._last_end - began
             with self._cond:
                 self._done = generation
                 self._cond.notify_all()
 
     def _save(self, generation: int) -> None:
+        if not self.ctx.state_dir.is_dir():  # deleted under the running server: not re-made
+            if not self._gone_logged:
+                log.warning(
+                    "the state dir %s was deleted: the state is no longer saved", self.ctx.state_dir
+                )
+                self._gone_logged = True
+            return
         try:
             self.last_manifest = self.snapshot(generation)
         except Exception:
@@ -354,9 +379,11 @@ def changes_state(label: str | None, status: str) -> bool:
 
 
 class SaveAfterChange:
-    """WSGI middleware: a request that changed state is answered after its snapshot
-    (``wait=False``: the change is saved soon, the answer goes at once — for the calls a
-    service makes inside the server, whose caller's own request waits)."""
+    """WSGI middleware: an operator's request that changed state is answered after its
+    snapshot. Changes by the cloud's own work — calls a service makes inside the server
+    (``wait=False``), and the SDK calls of Lambda handlers and Glue scripts (their User-Agent
+    names :data:`~..runtime.WORKER_APP_ID`) — are saved soon after, without waiting: like the
+    work itself, a crash may cut them, and the restart fix-ups end that work as lost."""
 
     def __init__(self, app: Any, keeper: StateKeeper, label_key: str, wait: bool = True) -> None:
         self.app = app
@@ -373,7 +400,7 @@ class SaveAfterChange:
 
         result = self.app(environ, capture)
         if answered and changes_state(environ.get(self.label_key), answered[0]):
-            if self.wait:
+            if self.wait and WORKER_APP_ID not in environ.get("HTTP_USER_AGENT", ""):
                 self.keeper.saved_after()
             else:
                 self.keeper.changed()

@@ -102,12 +102,26 @@ def _is_local_function(obj: Any) -> bool:
     return "<lambda>" in qualname or "<locals>" in qualname
 
 
-class StatePickler(pickle.Pickler):
-    """Pickles the server's state; collects the S3 bodies it references (:attr:`bodies`, to
-    write as blobs) and what it dropped (:attr:`dropped`, by type name)."""
+BIG_BYTES = 64 * 1024  # bytes this long (a Lambda function's zip) are blobs, as S3 bodies are
 
-    def __init__(self, file: io.BytesIO, ctx: ServerContext) -> None:
+
+class StatePickler(pickle.Pickler):
+    """Pickles the server's state; collects the S3 bodies and other big ``bytes`` it
+    references (:attr:`bodies`, to write as blobs) and what it dropped (:attr:`dropped`, by
+    type name). ``digests`` remembers the digest of big ``bytes`` objects across snapshots
+    (by id, holding the object so the id stays its own); it is left holding those this
+    snapshot referenced."""
+
+    def __init__(
+        self,
+        file: io.BytesIO,
+        ctx: ServerContext,
+        digests: dict[int, tuple[bytes, str]] | None = None,
+    ) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._digests = {} if digests is None else digests
+        self._seen: dict[int, tuple[bytes, str]] = {}
+        self._service_reducers = ctx.state_hooks.reducers
         self.live = {
             id(ctx): "ctx",
             id(ctx.glue_run_ends): "glue_run_ends",
@@ -118,13 +132,34 @@ class StatePickler(pickle.Pickler):
         self.dropped: collections.Counter[str] = collections.Counter()
 
     def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is bytes and len(obj) >= BIG_BYTES:
+            return ("blob", self._big_bytes(obj))
         if isinstance(obj, _Blob):
             return ("blob", obj.digest)
         name = self.live.get(id(obj))
         return ("live", name) if name is not None else None
 
+    def _big_bytes(self, data: bytes) -> str:
+        known = self._seen.get(id(data)) or self._digests.get(id(data))
+        if known is None or known[0] is not data:
+            known = (data, hashlib.sha256(data).hexdigest())
+            self.bodies[known[1]] = data
+        self._seen[id(data)] = known
+        self.blobs.add(known[1])
+        return known[1]
+
+    def keep_digests(self) -> None:
+        """After a dump: remember the digests of the big bytes this snapshot referenced."""
+        self._digests.clear()
+        self._digests.update(self._seen)
+
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
+        service_reducer = self._service_reducers.get(kind)
+        if service_reducer is not None:
+            reduced = service_reducer(obj)
+            if reduced is not NotImplemented:
+                return reduced
         if kind is _LOCK:
             return threading.Lock, ()
         if kind is _RLOCK:

@@ -17,6 +17,8 @@ another format, moto, Python or set of moto patches: pickled state only loads in
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import logging
@@ -66,6 +68,28 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def flush_file_system(path: Path) -> None:
+    """Make what was written on ``path``'s file system durable: ``syncfs`` (Linux), else
+    ``sync``."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _syncfs is None or _syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def _load_syncfs() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_syncfs = _load_syncfs()
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """``path`` holds ``data`` or what it held before, whatever happens (not yet the folder's
     entry: fsync the folder to make the rename durable)."""
@@ -105,19 +129,21 @@ class StateStore:
         return self._known_blobs
 
     def put_blobs(self, bodies: dict[str, bytes]) -> None:
-        """Write the bodies not on disk yet, durably (before a manifest names them)."""
+        """Write the bodies not on disk yet, durably (before a manifest names them): each to
+        a temporary file renamed into place, then one flush of the file system for all of
+        them (on a busy disk one fsync per file waited ~10-20 ms each)."""
         known = self._blobs()
-        written_dirs: set[Path] = set()
-        for digest, body in bodies.items():
-            if digest in known:
-                continue
+        new = {digest: body for digest, body in bodies.items() if digest not in known}
+        if not new:
+            return
+        for digest, body in new.items():
             path = self.blob_path(digest)
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, body)
-            written_dirs.add(path.parent)
-            known.add(digest)
-        for folder in written_dirs:
-            _fsync_dir(folder)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_bytes(body)
+            os.replace(tmp, path)
+        flush_file_system(self.root)
+        known.update(new)
 
     def read_blob(self, digest: str) -> bytes:
         path = self.blob_path(digest)
@@ -139,7 +165,7 @@ class StateStore:
 
     def commit(self, snapshot: bytes, blobs: set[str], generation: int) -> dict[str, Any]:
         """Make ``snapshot`` (which references ``blobs``, already written) the saved state."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(exist_ok=True)  # (in the state dir, which must exist)
         digest = hashlib.sha256(snapshot).hexdigest()
         name = f"snapshot-{digest[:16]}.pickle"
         write_atomically(self.root / name, snapshot)
