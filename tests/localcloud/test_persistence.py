@@ -247,7 +247,7 @@ def test_kill_9_during_a_burst_loses_only_what_was_in_flight(cloud: Cloud) -> No
     assert [e["status"] for e in more.values()] == ["SUCCEEDED"]
 
 
-def test_running_work_ends_failed_after_a_restart(cloud: Cloud) -> None:
+def test_running_work_ends_failed_after_a_restart_and_can_be_redriven(cloud: Cloud) -> None:
     session = cloud.session()
     sfn, iam = session.client("stepfunctions"), session.client("iam")
     role = iam.create_role(
@@ -269,7 +269,13 @@ def test_running_work_ends_failed_after_a_restart(cloud: Cloud) -> None:
         name=unique("waits"),
         roleArn=role,
         definition=json.dumps(
-            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+            {
+                "StartAt": "P",
+                "States": {
+                    "P": {"Type": "Pass", "Result": {"kept": True}, "Next": "W"},
+                    "W": {"Type": "Wait", "Seconds": 3, "End": True},
+                },
+            }
         ),
     )["stateMachineArn"]
     running = sfn.start_execution(stateMachineArn=machine)["executionArn"]
@@ -283,9 +289,29 @@ def test_running_work_ends_failed_after_a_restart(cloud: Cloud) -> None:
     assert described["error"] == "States.Runtime"
     assert RESTART_CAUSE in described["cause"]
     events = sfn.get_execution_history(executionArn=running)["events"]
-    assert [e["type"] for e in events][:2] == ["ExecutionStarted", "WaitStateEntered"]
+    assert [e["type"] for e in events][:4] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "WaitStateEntered",
+    ]
     assert events[-1]["type"] == "ExecutionFailed"
     assert events[-1]["executionFailedEventDetails"]["error"] == "States.Runtime"
+
+    # AWS: a FAILED standard execution can be redriven; it resumes at the state that failed.
+    sfn.redrive_execution(executionArn=running)
+    deadline = time.monotonic() + 30
+    while (described := sfn.describe_execution(executionArn=running))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the redriven execution did not end"
+        time.sleep(0.2)
+    assert described["status"] == "SUCCEEDED", described
+    assert described["redriveCount"] == 1
+    assert json.loads(described["output"]) == {"kept": True}
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=running)["events"]]
+    assert types[types.index("ExecutionFailed") + 1] == "ExecutionRedriven"
+    assert types.count("PassStateEntered") == 1 and types[-1] == "ExecutionSucceeded"
+    redriven = cloud.restart().client("stepfunctions").describe_execution(executionArn=running)
+    assert (redriven["status"], redriven["redriveCount"]) == ("SUCCEEDED", 1)
 
 
 def test_a_damaged_or_foreign_state_dir_is_refused(cloud: Cloud) -> None:

@@ -318,7 +318,8 @@ class StateKeeper:
             backends.update(accounts)
             if accounts and backends not in BackendDict._instances:
                 BackendDict._instances.append(backends)
-        self.ctx.service_state.update(roots["service_state"])
+        for service, restored in roots["service_state"].items():
+            _adopt(self.ctx.service_state, service, restored)
         self._end_orphans()
         for service, fixup in self.ctx.state_hooks.fixups:
             for line in fixup():
@@ -405,3 +406,20 @@ class SaveAfterChange:
             else:
                 self.keeper.changed()
         return result
+
+
+def _adopt(service_state: dict[str, Any], service: str, restored: Any) -> None:
+    """Put a service's restored records on the context. Records the service already made at
+    install (and handed to the closures it patched in) take the restored contents in place,
+    so those closures see the saved state too."""
+    current = service_state.get(service)
+    if type(current) is not type(restored):
+        service_state[service] = restored
+    elif isinstance(current, dict):
+        current.clear()
+        current.update(restored)
+    elif hasattr(current, "__dict__"):
+        vars(current).clear()
+        vars(current).update(vars(restored))
+    else:
+        service_state[service] = restored
