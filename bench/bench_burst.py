@@ -5,7 +5,9 @@ Deploys the real pipeline in a fresh local cloud, warms it with one file, then u
 until all their executions have finished; Athena then must count exactly files x 100 rows in
 the curated view. Runs twice, in the same run: the local cloud keeping its state on disk (the
 default), then ephemeral. Prints the wall time of each (target ≤ 30 s), where it went, and
-the ratio kept / ephemeral (target ≤ 1.10):
+the ratio kept / ephemeral (target ≤ 1.10); a third burst, ephemeral with IAM not evaluated
+(``--no-iam``), gives what evaluating IAM for the pipeline's roles costs (ephemeral / IAM off,
+reported) and the mean time of one authorisation:
 
     .venv/bin/python bench/bench_burst.py [--files 100]
 """
@@ -18,6 +20,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,6 +33,7 @@ TARGET_S = 30.0
 SLOWER_MAX = 1.10  # keeping the state on disk costs at most 10% of the burst
 ROWS_PER_FILE = 100
 POLL_S = 0.5  # list_executions of 100+ executions is not free: poll gently
+MODES = ("kept on disk", "ephemeral", "ephemeral, IAM off")
 
 
 def finished(pipeline: Pipeline, started_after: float) -> dict[str, int]:
@@ -89,13 +93,20 @@ class Burst:
     retries: int
     failures: list[str]
     state: dict[str, object] | None  # the saved state's figures (health probe), if kept
+    iam: dict[str, Any] | None  # authorisations: checked, denied, mean_us (health probe)
 
 
 def run_burst(
-    files: int, bodies: list[bytes], warm_up: bytes, deadline_s: float, ephemeral: bool
+    files: int,
+    bodies: list[bytes],
+    warm_up: bytes,
+    deadline_s: float,
+    ephemeral: bool,
+    iam: bool = True,
 ) -> Burst | None:
-    """One burst in a fresh local cloud (its state kept on disk unless ``ephemeral``)."""
-    with LocalCloud(ephemeral=ephemeral) as cloud:
+    """One burst in a fresh local cloud (its state kept on disk unless ``ephemeral``; IAM
+    evaluated unless not ``iam``)."""
+    with LocalCloud(ephemeral=ephemeral, iam=iam) as cloud:
         session = cloud.session()
         settings = dataclasses.replace(cloud.settings, stack_name="bench-burst")
         outputs = deploy(settings, session, progress=lambda _: None).outputs
@@ -137,6 +148,7 @@ def run_burst(
             glue_retries(pipeline, t0 - 1),
             failures(pipeline, t0 - 1)[:3],
             health.get("state"),
+            health.get("iam"),
         )
 
 
@@ -150,8 +162,15 @@ def main() -> int:
     warm_up = fresh_file(ids)  # its transaction ids are none of the burst's
     expected = args.files * ROWS_PER_FILE
     results: dict[str, Burst] = {}
-    for mode in ("kept on disk", "ephemeral"):
-        burst = run_burst(args.files, bodies, warm_up, args.deadline, ephemeral=mode == "ephemeral")
+    for mode in MODES:
+        burst = run_burst(
+            args.files,
+            bodies,
+            warm_up,
+            args.deadline,
+            ephemeral=mode != "kept on disk",
+            iam=mode != "ephemeral, IAM off",
+        )
         if burst is None:
             return 1
         results[mode] = burst
@@ -167,6 +186,11 @@ def main() -> int:
         print(f"  Glue starts refused (ConcurrentRunsExceeded, retried): {burst.retries}")
         for failure in burst.failures:
             print(f"  FAILED {failure}")
+        if burst.iam and burst.iam.get("checked"):
+            print(
+                f"  IAM: {burst.iam['checked']:,} requests authorised, {burst.iam['denied']} "
+                f"denied, mean {burst.iam['mean_us']} µs each"
+            )
         if burst.state:
             kept = burst.state
             print(
@@ -184,9 +208,15 @@ def main() -> int:
     slower = emit(
         "burst: state kept on disk / ephemeral", kept.checked / ephemeral.checked, "x", SLOWER_MAX
     )
+    no_iam = results["ephemeral, IAM off"]
+    emit("burst, ephemeral, IAM off (same run)", no_iam.checked, "s", TARGET_S)
+    iam_cost = emit("burst: IAM evaluated / IAM off", ephemeral.checked / no_iam.checked, "x")
+    if ephemeral.iam and ephemeral.iam.get("checked"):
+        emit("IAM: one authorisation (mean)", ephemeral.iam["mean_us"], "us")
     verdict = "met" if record["met"] else "NOT met"
     print(f"target <= {TARGET_S:.0f} s: ratio {record['ratio']:.2f} ({verdict})")
     print(f"kept on disk / ephemeral: {slower['value']:.2f}x (target <= {SLOWER_MAX})")
+    print(f"IAM evaluated / IAM off: {iam_cost['value']:.2f}x (reported)")
     return 0 if record["met"] else 1
 
 

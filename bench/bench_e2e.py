@@ -7,7 +7,9 @@ Glue job (commit) → the rows in the curated view. The probe watches the file's
 ``SELECT COUNT(*) … WHERE source_key = …``; the sample ends when that query returns 100.
 
 Prints the median of ``--repeat`` samples (target ≤ 1 s) and where the time goes, per stage,
-from the execution history and the Glue run:
+from the execution history and the Glue run; then the same on a second fresh local cloud with
+IAM not evaluated (``--no-iam``), and the ratio (what evaluating IAM for the pipeline's roles
+costs, reported):
 
     .venv/bin/python bench/bench_e2e.py [--repeat 5]
 """
@@ -150,23 +152,30 @@ class Pipeline:
         return stages
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=5, help="samples (5)")
-    args = parser.parse_args()
-    ids = unique_ids(8)
-    with LocalCloud() as cloud:
+def run(repeat: int, ids: Iterator[int], iam: bool) -> list[dict[str, float]]:
+    """``repeat`` timed uploads on a fresh local cloud and stack (IAM evaluated if ``iam``)."""
+    with LocalCloud(iam=iam) as cloud:
         session = cloud.session()
         settings = dataclasses.replace(cloud.settings, stack_name="bench-e2e")
         outputs = deploy(settings, session, progress=lambda _: None).outputs
         pipeline = Pipeline(session, outputs)
         pipeline.sample("incoming/bench/warm-up.csv", fresh_file(ids))  # warm workers, engine
         samples = []
-        for i in range(args.repeat):
+        for i in range(repeat):
             key = f"incoming/bench/sales_2026-10-26_{i}.csv"
             sample = pipeline.sample(key, fresh_file(ids))
             sample.update(pipeline.stages(key, sample.pop("t0")))  # after the execution ends
             samples.append(sample)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="samples (5)")
+    args = parser.parse_args()
+    ids = unique_ids(8)
+    samples = run(args.repeat, ids, iam=True)
+    unchecked = run(args.repeat, ids, iam=False)  # the same with IAM not evaluated
     stages = [name for name in samples[0] if name != "total"]
     print(f"upload -> 100 rows visible to Athena, {args.repeat} samples (seconds)")
     print(f"{'stage':24} {'median':>8} {'min':>8} {'max':>8}")
@@ -175,8 +184,12 @@ def main() -> int:
         print(f"{name:24} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f}")
     median = statistics.median(s["total"] for s in samples)
     record = emit("end-to-end: upload -> rows in Athena (median)", median, "s", TARGET_S)
+    median_off = statistics.median(s["total"] for s in unchecked)
+    emit("end-to-end, IAM off (same run, median)", median_off, "s", TARGET_S)
+    cost = emit("end-to-end: IAM evaluated / IAM off", median / median_off, "x")
     verdict = "met" if record["met"] else "NOT met"
     print(f"target <= {TARGET_S} s: ratio {record['ratio']:.2f} ({verdict})")
+    print(f"IAM evaluated {median:.3f} s / IAM off {median_off:.3f} s = {cost['value']:.2f}x")
     return 0 if record["met"] else 1
 
 

@@ -27,6 +27,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         local_port=getattr(args, "port", None),
         state_dir=getattr(args, "state_dir", None),
         local_ephemeral=getattr(args, "ephemeral", None),
+        local_iam=False if getattr(args, "no_iam", None) else None,
     )
 
 
@@ -48,6 +49,7 @@ def _local_start(args: argparse.Namespace, settings: Settings) -> int:
                 "--state-dir",
                 str(settings.state_dir),
                 *(["--ephemeral"] if settings.local_ephemeral else []),
+                *([] if settings.local_iam else ["--no-iam"]),
             ]
         )
     started_at = time.perf_counter()
@@ -489,6 +491,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="keep the state in memory only, lost at stop (default: kept in STATE_DIR/state; "
         "RETAIL_KIT_LOCAL_EPHEMERAL=1 sets it too)",
+    )
+    start.add_argument(
+        "--no-iam",
+        action="store_true",
+        default=None,
+        help="allow every request of the cloud's own code (Lambda, Glue, Step Functions, "
+        "EventBridge); default: IAM evaluated for their roles (RETAIL_KIT_LOCAL_IAM=0 too)",
     )
     start.set_defaults(func=_local_start)
     reset = local_cmds.add_parser(

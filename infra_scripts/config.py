@@ -35,6 +35,8 @@ class Settings:
     state_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".localcloud")
     # Keep the local cloud's state in memory only (lost at stop) instead of in state_dir/state.
     local_ephemeral: bool = False
+    # Evaluate IAM for code running in the local cloud (its roles); false: allow everything.
+    local_iam: bool = True
     email: str = "owner@example.com"
     # Provisioning knobs (each one a drift that `retailkit plan` reports when changed).
     log_retention_days: int = 14

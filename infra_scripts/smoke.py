@@ -90,17 +90,76 @@ def _exists(call: Callable[[], Any], *missing: str) -> bool:
     return True
 
 
+TRUSTED = (
+    "lambda.amazonaws.com",
+    "glue.amazonaws.com",
+    "states.amazonaws.com",
+    "events.amazonaws.com",
+)
+
+
+def _role_policy(name: str, region: str, account: str) -> dict[str, Any]:
+    """What the smoke's code does, and nothing else (IAM is evaluated in the local cloud as
+    on AWS): EventBridge starts the machine, whose tasks invoke the function, run the job
+    and publish to the topic."""
+    arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "states:StartExecution",
+                "Resource": arn.format("states", f"stateMachine:{name}"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": [
+                    arn.format("lambda", f"function:{name}"),
+                    arn.format("lambda", f"function:{name}:*"),
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "glue:StartJobRun",
+                    "glue:GetJobRun",
+                    "glue:GetJobRuns",
+                    "glue:BatchStopJobRun",
+                ],
+                "Resource": arn.format("glue", f"job/{name}"),
+            },
+            {"Effect": "Allow", "Action": "sns:Publish", "Resource": arn.format("sns", name)},
+        ],
+    }
+
+
+def _ensure_role(iam: Any, name: str, policy: dict[str, Any]) -> str:
+    """The smoke's role (created if missing), its trust and policy set to the current ones."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": list(TRUSTED)}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    if not _exists(lambda: iam.get_role(RoleName=name), "NoSuchEntity"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    else:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=name, PolicyName="smoke", PolicyDocument=json.dumps(policy))
+    return iam.get_role(RoleName=name)["Role"]["Arn"]
+
+
 def deploy_smoke(session: boto3.Session, settings: Settings) -> dict[str, str]:
     """Create (or reuse) the smoke resources; return their names and ARNs."""
     name = f"{settings.stack_name}-smoke"
     iam, lam, glue = session.client("iam"), session.client("lambda"), session.client("glue")
     s3, sns, sfn = session.client("s3"), session.client("sns"), session.client("stepfunctions")
     events = session.client("events")
-    bucket = f"{name}-{session.client('sts').get_caller_identity()['Account']}"
+    account = session.client("sts").get_caller_identity()["Account"]
+    bucket = f"{name}-{account}"
 
-    if not _exists(lambda: iam.get_role(RoleName=name), "NoSuchEntity"):
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Statement": []}))
-    role = iam.get_role(RoleName=name)["Role"]["Arn"]
+    role = _ensure_role(iam, name, _role_policy(name, session.region_name, account))
     if not _exists(lambda: s3.head_bucket(Bucket=bucket), "404", "NoSuchBucket"):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_notification_configuration(

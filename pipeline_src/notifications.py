@@ -8,12 +8,19 @@ Each function returns a :class:`Notification`; :meth:`Notification.sns_message` 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 from pipeline_src.schema import ALL_CODES
 
 SUBJECT_LIMIT = 100  # SNS refuses longer subjects
 MAX_LISTED_ROWS = 10
+# AWS's access-denied wording: "User: <principal> is not authorized to perform: <action> on
+# resource: <resource> because …" / "… with an explicit deny in …".
+_DENIED = re.compile(
+    r"User: (?P<principal>\S+) is not authorized to perform: (?P<action>\S+)"
+    r" on resource: \"?(?P<resource>[^\s\"]+)\"?"
+)
 
 
 class Notification(NamedTuple):
@@ -136,6 +143,7 @@ def failed(source: dict[str, Any], error: dict[str, Any] | None) -> Notification
     error = error or {}
     kind = error.get("Error") or "UnknownError"
     cause = _cause_text(error.get("Cause"))
+    denied = _DENIED.search(cause)
     lines = [
         f"Processing your file {name} failed, so it was not loaded (or only partly).",
         "",
@@ -143,10 +151,24 @@ def failed(source: dict[str, Any], error: dict[str, Any] | None) -> Notification
         f"Error: {kind}",
         f"Cause: {cause}",
         "",
+    ]
+    if denied:
+        lines += [
+            f"Missing permission: {denied['action']} on {denied['resource']}",
+            f"(for {denied['principal']}): add it to that role's policy.",
+            "",
+        ]
+    lines += [
         "The file itself is kept as uploaded. Once the problem is fixed, upload the file",
         "again (or restart the execution) and it is loaded without duplicates.",
     ]
     data = {"outcome": "failed", "source": source, "error": kind, "cause": cause}
+    if denied:
+        data["missing_permission"] = {
+            "action": denied["action"],
+            "resource": denied["resource"],
+            "principal": denied["principal"],
+        }
     return Notification(
         _subject(f"Sales file failed: {name} ({kind})"), "\n".join(lines) + "\n", data
     )

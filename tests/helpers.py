@@ -52,14 +52,27 @@ def wait_until(
         time.sleep(interval_s)
 
 
+# The role of tests that are not about IAM: their code may do anything (the local cloud
+# evaluates IAM for it, as AWS would). IAM's own tests make roles of their own.
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
 def role_arn(session: boto3.Session, name: str = "kit-test-role") -> str:
-    """An IAM role ARN (created once) for functions, jobs and state machines."""
+    """An IAM role ARN (created once) for functions, jobs and state machines, allowed
+    everything."""
     iam = session.client("iam")
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         doc = json.dumps({"Version": "2012-10-17", "Statement": []})
-        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc)["Role"]["Arn"]
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc)["Role"]["Arn"]
+        iam.put_role_policy(
+            RoleName=name, PolicyName="allow-all", PolicyDocument=json.dumps(ALLOW_ALL)
+        )
+        return arn
 
 
 def create_function(

@@ -42,14 +42,17 @@ class Status:
     uptime_s: float | None = None
     ready: bool = False  # the services are installed (and the saved state loaded)
     persistent: bool | None = None  # keeps its state across restarts (None: an older server)
+    iam: bool | None = None  # evaluates IAM for the cloud's code (None: an older server)
 
     def describe(self) -> str:
         if not self.running:
             return f"local cloud: not running (port {self.port})"
         kept = {True: ", kept on disk", False: ", ephemeral", None: ""}[self.persistent]
+        iam = {True: "", False: ", IAM off", None: ""}[self.iam]
         return (
             f"local cloud: healthy on http://127.0.0.1:{self.port} (pid {self.pid}, "
-            f"moto {self.moto_version}, up {self.uptime_s:.0f}s, state {self.state_dir}{kept})"
+            f"moto {self.moto_version}, up {self.uptime_s:.0f}s, state {self.state_dir}{kept}"
+            f"{iam})"
         )
 
     def serves(self, settings: Settings) -> bool:
@@ -161,6 +164,7 @@ def status(settings: Settings) -> Status:
         uptime_s=time.time() - float(doc.get("started_at") or time.time()),
         ready=bool(doc.get("ready")),
         persistent=doc.get("persistent"),
+        iam=(doc.get("iam") or {}).get("enforced"),
     )
 
 
@@ -204,6 +208,7 @@ def start(
         "--state-dir",
         str(state_dir),
         *(("--ephemeral",) if settings.local_ephemeral else ()),
+        *(() if settings.local_iam else ("--no-iam",)),
         *extra_args,
     ]
     with open(log_file(settings), "ab") as log:
@@ -440,7 +445,8 @@ def failure_lines(lines: Iterable[str]) -> Iterator[str]:
 class LocalCloud:
     """A local cloud for the duration of a ``with`` block (tests, scripts).
 
-    Ephemeral unless ``ephemeral=False`` (then its state is saved in ``state_dir/state``).
+    Ephemeral unless ``ephemeral=False`` (then its state is saved in ``state_dir/state``);
+    IAM evaluated for the cloud's code unless ``iam=False``.
 
     >>> with LocalCloud() as cloud:            # a free port, a temporary state dir
     ...     s3 = cloud.session().client("s3")
@@ -454,6 +460,7 @@ class LocalCloud:
         state_dir: Path | None = None,
         extra_args: tuple[str, ...] = (),
         ephemeral: bool = True,
+        iam: bool = True,
     ) -> None:
         import tempfile
 
@@ -463,6 +470,7 @@ class LocalCloud:
             "target": "local",
             "local_port": port or free_port(),
             "local_ephemeral": ephemeral,
+            "local_iam": iam,
         }
         if self._tmp is not None:
             overrides["state_dir"] = Path(self._tmp.name)

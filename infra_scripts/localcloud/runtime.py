@@ -213,6 +213,10 @@ class ServerContext:
     # when it stops).
     work_root: Path | None = None
     state_hooks: StateHooks = field(default_factory=StateHooks, compare=False)
+    # Evaluate IAM for the cloud's own code (role sessions); False: ``--no-iam``.
+    enforce_iam: bool = True
+    # The server's ``access.control.AccessControl`` (role sessions, IAM decisions), once built.
+    access: Any = field(default=None, compare=False)
 
     @property
     def endpoint(self) -> str:
@@ -231,13 +235,23 @@ class ServerContext:
         """Where the persistent server keeps its state (:mod:`..persistence`)."""
         return self.state_dir / "state"
 
-    def child_environment(self, region: str) -> dict[str, str]:
-        """Environment for a process the local cloud runs (Lambda handler, Glue script)."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
+    def child_environment(
+        self, region: str, role_arn: str | None = None, session_name: str = ""
+    ) -> dict[str, str]:
+        """Environment for a process the local cloud runs (Lambda handler, Glue script):
+        with credentials of a session of ``role_arn`` (as AWS gives its code), else dummy
+        ones (the operator's: allowed everything)."""
+        credentials = {
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
+        }
+        if role_arn and self.access is not None:
+            session = self.access.credentials(role_arn, session_name or "session", region)
+            credentials = session.environment()
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            **credentials,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             # "sync-127.0.0.1" (StartSyncExecution, TestState) names no host

@@ -126,7 +126,17 @@ def test_constant_input_to_a_lambda_target_from_put_events(session):
     arn = create_function(session, fn, RECORDER.replace("{bucket}", bucket))["FunctionArn"]
     events = session.client("events")
     rule = unique("rule")
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["kit.tests"]}))
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["kit.tests"]}))[
+        "RuleArn"
+    ]
+    # As on AWS, the function's policy must let the rule invoke it.
+    session.client("lambda").add_permission(
+        FunctionName=fn,
+        StatementId="events",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=rule_arn,
+    )
     events.put_targets(
         Rule=rule, Targets=[{"Id": "fn", "Arn": arn, "Input": json.dumps({"bucket": bucket})}]
     )
@@ -152,7 +162,10 @@ def test_other_target_types_keep_working(session):
     events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["kit.mixed"]}))
     events.put_targets(
         Rule=rule,
-        Targets=[{"Id": "q", "Arn": queue_arn}, {"Id": "sm", "Arn": machine}],
+        Targets=[
+            {"Id": "q", "Arn": queue_arn},
+            {"Id": "sm", "Arn": machine, "RoleArn": role_arn(session)},
+        ],
     )
     events.put_events(
         Entries=[{"Source": "kit.mixed", "DetailType": "d", "Detail": json.dumps({"k": "v"})}]

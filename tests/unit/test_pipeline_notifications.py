@@ -68,6 +68,32 @@ def test_failure_mail_extracts_the_message_from_a_json_cause():
     assert note.subject.isascii() and len(note.subject) <= 100
 
 
+def test_failure_mail_names_the_missing_permission():
+    # The wording AWS gives (IAM User Guide, "Troubleshooting access denied error messages").
+    cause = json.dumps(
+        {
+            "ErrorMessage": "botocore.exceptions.ClientError: An error occurred (AccessDenied) "
+            "when calling the PutObject operation: User: arn:aws:sts::123456789012:assumed-role/"
+            "shop-glue/GlueJobRunnerSession is not authorized to perform: s3:PutObject on "
+            "resource: arn:aws:s3:::shop-processed/sales/genre=Fiction/part-0.parquet because no "
+            "identity-based policy allows the s3:PutObject action"
+        }
+    )
+    note = notifications.failed(
+        {"bucket": "raw", "key": "incoming/a.csv"}, {"Error": "States.TaskFailed", "Cause": cause}
+    )
+    assert (
+        "Missing permission: s3:PutObject on "
+        "arn:aws:s3:::shop-processed/sales/genre=Fiction/part-0.parquet" in note.text
+    )
+    assert "(for arn:aws:sts::123456789012:assumed-role/shop-glue/GlueJobRunnerSession)" in (
+        note.text
+    )
+    assert note.data["missing_permission"]["action"] == "s3:PutObject"
+    plain = notifications.failed({"key": "k"}, {"Error": "X", "Cause": "boom"})
+    assert "Missing permission" not in plain.text and "missing_permission" not in plain.data
+
+
 def test_a_superseded_load_says_the_newer_upload_is_the_one_shown():
     assert "newer upload" not in notifications.success({**SUMMARY, "committed": True}).text
     note = notifications.success({**SUMMARY, "committed": False})

@@ -375,13 +375,14 @@ def test_lambda_and_glue_children_see_only_the_local_cloud(hostile, tmp_path):
         handler="app.handler",
         run_time="python3.11",
         function_name="f",
+        role=None,
         version="$LATEST",
         memory_size=128,
         logs_group_name="/aws/lambda/f",
     )
     for env in (
         LambdaRuntime(ctx)._environment(fn, tmp_path, "stream", [str(tmp_path)]),
-        GlueExecutor(ctx)._environment("us-east-1", []),
+        GlueExecutor(ctx)._environment(SimpleNamespace(role=None), "us-east-1", []),
     ):
         assert env["AWS_ENDPOINT_URL"] == LOCAL
         assert env["AWS_ACCESS_KEY_ID"] == "testing"

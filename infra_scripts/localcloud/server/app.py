@@ -208,9 +208,9 @@ def _maybe_html_error(status: str, headers: list[tuple[str, str]]) -> bool:
 
 
 def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
-    """moto's dispatcher application behind the wire-protocol and error middlewares, and
-    the request log's (outermost: it sees the error an SDK gets) (the services must be
-    installed first: :func:`install_services`)."""
+    """moto's dispatcher application behind IAM (:mod:`..access`), the wire-protocol and
+    error middlewares, and the request log's (outermost: it sees the error an SDK gets)
+    (the services must be installed first: :func:`install_services`)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     def create_app(service: Any) -> Any:
@@ -226,7 +226,11 @@ def build_app(ctx: ServerContext) -> Callable[..., Iterable[bytes]]:
         app.config["TRAP_BAD_REQUEST_ERRORS"] = True
         return app
 
+    from infra_scripts.localcloud.access.middleware import AccessMiddleware
+
     dispatcher = DomainDispatcherApplication(create_app)
+    # after re-encoding: it reads requests in the protocol moto routes
+    authorised = AccessMiddleware(dispatcher, ctx.access) if ctx.access else dispatcher
     return requestlog.RequestLogMiddleware(
-        AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(dispatcher))
+        AwsErrorMiddleware(wire_protocols.WireProtocolMiddleware(authorised))
     )

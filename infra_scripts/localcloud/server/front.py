@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from infra_scripts.localcloud.access.control import AccessControl
 from infra_scripts.localcloud.motolayer.patching import MOTO_VERSION, PATCHES, check_moto_version
 from infra_scripts.localcloud.persistence.store import StateError
 from infra_scripts.localcloud.runtime import (
@@ -121,6 +122,12 @@ class HealthMiddleware:
         self.ready = ready
         self.state = state  # the saved state's figures (None: ephemeral, or not loaded yet)
 
+    def iam(self) -> dict[str, Any]:
+        """Whether IAM is evaluated, and how many requests were authorised and denied."""
+        access = self.ctx.access
+        figures = access.stats.as_dict() if access is not None else {}
+        return {"enforced": self.ctx.enforce_iam, **figures}
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             environ[requestlog.LABEL_ENVIRON_KEY] = HEALTH_LABEL
@@ -134,6 +141,7 @@ class HealthMiddleware:
                     "port": self.ctx.port,
                     "state_dir": str(self.ctx.state_dir),
                     "persistent": self.ctx.persistent,
+                    "iam": self.iam(),
                     "state": self.state(),
                     "started_at": self.ctx.started_at,
                     "patches": PATCHES.applied(),
@@ -236,6 +244,8 @@ def serve(ctx: ServerContext) -> None:
         os.getpid(),
         f"state kept in {ctx.saved_state_dir}" if ctx.persistent else "ephemeral (state in memory)",
     )
+    if not ctx.enforce_iam:
+        log.info("IAM not evaluated (--no-iam): the cloud's code may do anything")
 
     def terminate(signum: int, frame: Any) -> None:
         log.info("stopping (signal %d)", signum)
@@ -272,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the state in memory only (lost at stop); default: saved in STATE_DIR/state",
     )
+    parser.add_argument(
+        "--no-iam",
+        action="store_true",
+        help="allow every request of the cloud's own code (default: IAM evaluated for its roles)",
+    )
     args = parser.parse_args(argv)
     if args.glue_max_running < 1:
         parser.error("--glue-max-running must be at least 1")
@@ -287,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         glue_max_running=args.glue_max_running,
         started_at=time.time(),
         persistent=not args.ephemeral,
+        enforce_iam=not args.no_iam,
+        access=AccessControl(enforce=not args.no_iam),
         work_root=Path(tempfile.mkdtemp(prefix="localcloud-work-")) if args.ephemeral else None,
     )
     serve(ctx)

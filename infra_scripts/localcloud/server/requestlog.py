@@ -95,6 +95,12 @@ class _Route:
     path: re.Pattern[str]
     query: tuple[tuple[str, str | None], ...]  # key, and the value it must have (or None)
     header_keys: tuple[str, ...]  # WSGI environ keys (HTTP_X_AMZ_COPY_SOURCE …)
+    labels: tuple[str, ...] = ()  # the requestUri's labels, in the order of path's groups
+
+    def label_values(self, path: str) -> dict[str, str]:
+        """The URI labels of a path this route matches (still percent-encoded)."""
+        match = self.path.match(path)
+        return dict(zip(self.labels, match.groups(), strict=True)) if match else {}
 
     def matches(self, path: str, query: Mapping[str, str], environ: Mapping[str, Any]) -> bool:
         for key, value in self.query:
@@ -127,11 +133,12 @@ def _compile_route(
             query.setdefault(wire_name, None)
         elif location == "header":
             header_keys.append("HTTP_" + wire_name.upper().replace("-", "_"))
-    pattern, literal, pos = [], 0, 0
+    pattern, literal, pos, labels = [], 0, 0, []
     for match in _LABEL.finditer(uri):
         pattern.append(re.escape(uri[pos : match.start()]))
         literal += match.start() - pos
-        pattern.append(".+" if match[2] else "[^/]+")
+        pattern.append("(.+)" if match[2] else "([^/]+)")
+        labels.append(match[1])
         pos = match.end()
     pattern.append(re.escape(uri[pos:].rstrip("/")))
     literal += len(uri) - pos
@@ -142,6 +149,7 @@ def _compile_route(
         re.compile("".join(pattern) + "/?$"),
         tuple(query.items()),
         tuple(header_keys),
+        tuple(labels),
     )
     return http["method"], rank, route
 
@@ -175,6 +183,12 @@ class _Service:
 
     def operation(self, environ: Mapping[str, Any], method: str, path: str, qs: str) -> str:
         """The REST operation a request calls, or ``?``."""
+        return self.match(environ, method, path, qs)[0]
+
+    def match(
+        self, environ: Mapping[str, Any], method: str, path: str, qs: str
+    ) -> tuple[str, dict[str, str]]:
+        """The REST operation a request calls (or ``?``) and its URI labels."""
         assert self.routes is not None
         if self.virtual_hosted:
             host = (environ.get("HTTP_HOST") or "").rsplit(":", 1)[0]
@@ -187,8 +201,8 @@ class _Service:
                 query.setdefault(key, value)
         for route in self.routes.get(method, ()):
             if route.matches(path, query, environ):
-                return route.name
-        return "?"
+                return route.name, route.label_values(path)
+        return "?", {}
 
 
 class ServiceIndex:

@@ -172,6 +172,7 @@ class LambdaRuntime:
         parts = [
             *(layer["Arn"] for layer in fn.layers or []),
             fn.function_arn,
+            fn.role or "",
             fn.code_sha_256,
             fn.handler,
             str(fn.timeout),
@@ -231,7 +232,8 @@ class LambdaRuntime:
         env = {k: os.environ[k] for k in _INHERITED_ENV if k in os.environ}
         env.update(_HERMETIC_AWS_CONFIG)
         env.update({k: str(v) for k, v in (fn.environment_vars or {}).items()})
-        env.update(self.ctx.child_environment(fn.region))
+        # The function's role's session, named after the function (as Lambda names it).
+        env.update(self.ctx.child_environment(fn.region, fn.role, fn.function_name))
         env.update(
             {
                 "PYTHONPATH": os.pathsep.join(python_path),

@@ -25,6 +25,8 @@ log = logging.getLogger("localcloud.events")
 
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
 _OUR_SERVICES = ("states", "lambda")
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+EVENTS_SESSION_NAME = "EventBridge"  # the session of a target's role that starts it
 
 
 def _iso_time(value: Any) -> Any:
@@ -102,6 +104,28 @@ def _inside_string(template: str) -> list[bool]:
     return flags
 
 
+def _denied(ctx: ServerContext, target: dict[str, Any], rule_arn: str, account_id: str) -> Any:
+    """Why AWS would not deliver to ``target`` (None: it would): a Step Functions target is
+    started as the target's role, a Lambda function invoked if its policy allows the rule."""
+    if ctx.access is None:
+        return None
+    arn = target["Arn"]
+    region = arn.split(":")[3]
+    if arn.split(":")[2] == "states":
+        role_arn = target.get("RoleArn")
+        if not role_arn:
+            return "the target has no RoleArn (EventBridge needs one to start an execution)"
+        denial = ctx.access.authorize_role(
+            role_arn, "states:StartExecution", arn, EVENTS_SESSION_NAME, region
+        )
+    else:
+        function_arn = ":".join(arn.split(":")[:7])
+        denial = ctx.access.authorize_service(
+            EVENTS_PRINCIPAL, account_id, "lambda:InvokeFunction", function_arn, rule_arn
+        )
+    return denial.message if denial is not None else None
+
+
 def _deliver(target: dict[str, Any], payload: str, account_id: str) -> None:
     arn = target["Arn"]
     parts = arn.split(":")
@@ -126,8 +150,9 @@ def _deliver(target: dict[str, Any], payload: str, account_id: str) -> None:
 
 
 def install(ctx: ServerContext) -> None:
-    """Route rule targets of Step Functions and Lambda to the local executors."""
-    del ctx
+    """Route rule targets of Step Functions and Lambda to the local executors, as AWS
+    would deliver them (a target its role or the function's policy does not allow gets
+    nothing, and the log says why: on AWS, a failed invocation)."""
     from moto.events.models import Rule
 
     original = require(Rule, "send_to_targets")
@@ -145,6 +170,10 @@ def install(ctx: ServerContext) -> None:
             original(rest, original_event, transform_input)
         event = aws_shaped(original_event)
         for target in ours:
+            denied = _denied(ctx, target, self.arn, self.account_id)
+            if denied:
+                log.warning("event not delivered to %s: %s", target["Arn"], denied)
+                continue
             try:
                 _deliver(target, target_input(target, event, self.name), self.account_id)
             except Exception:  # delivery is asynchronous in AWS: log, never fail the caller

@@ -49,8 +49,9 @@ parameters the local cloud itself acts only on:
   ``--job-bookmark-option``, ``--TempDir``, ``--job-language``, …) is only passed through.
 
 Environment of the script: PATH, HOME, LANG/LC_*, TZ, TMPDIR from the server, then
-``ctx.child_environment(region)`` (AWS_ENDPOINT_URL, dummy credentials, region), hermetic
-AWS config (``AWS_CONFIG_FILE``/``AWS_SHARED_CREDENTIALS_FILE`` = /dev/null, no IMDS),
+``ctx.child_environment(region, role)`` (AWS_ENDPOINT_URL, a session of the job's role as
+``GlueJobRunnerSession``, region), hermetic AWS config (``AWS_CONFIG_FILE``/
+``AWS_SHARED_CREDENTIALS_FILE`` = /dev/null, no IMDS),
 ``PYTHONUNBUFFERED=1`` (so logs stream) and the ``PYTHONPATH`` of the extra files.
 
 GetJobRun/GetJobRuns report JobRunState, StartedOn, LastModifiedOn, CompletedOn (finished
@@ -118,6 +119,7 @@ FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"})
 # Set by the service for every run; a user's value for them is dropped.
 SERVICE_ARGUMENTS = frozenset({"--JOB_NAME", "--JOB_RUN_ID", "--JOB_ID"})
 PY_FILE_SUFFIXES = (".py", ".zip", ".whl", ".egg")
+GLUE_SESSION_NAME = "GlueJobRunnerSession"  # the session name Glue gives a job's role
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
 STDERR_TAIL_LINES = 50
 KILL_DEADLINE_S = 10.0  # wait for a killed script to be reaped
@@ -537,10 +539,11 @@ class GlueExecutor:
             raise RunFailure(f"Cannot read the {what} {uri}: NoSuchKey")
         return bytes(obj.value)
 
-    def _environment(self, region: str, python_path: list[str]) -> dict[str, str]:
+    def _environment(self, job: Any, region: str, python_path: list[str]) -> dict[str, str]:
         env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
         env.setdefault("PATH", os.defpath)
-        env.update(self.ctx.child_environment(region))
+        # A session of the job's role, named as Glue names it.
+        env.update(self.ctx.child_environment(region, job.role, GLUE_SESSION_NAME))
         env.update(
             {
                 "AWS_CONFIG_FILE": os.devnull,
@@ -561,7 +564,7 @@ class GlueExecutor:
             process = self.warm.spawn(
                 str(prepared.script),
                 script_argv(job.name, run.job_run_id, run.arguments or {}),
-                env=self._environment(region, prepared.python_path),
+                env=self._environment(job, region, prepared.python_path),
                 cwd=str(prepared.run_dir),
                 python_path=prepared.python_path,
             )

@@ -1,8 +1,9 @@
 """S3: AWS behaviours moto 5.2.5 gets wrong, which the kit relies on.
 
-- A TLS-only bucket policy (deny when ``aws:SecureTransport`` is false) denied every
-  request, because moto ignores the ``Bool`` condition. The local endpoint stands in for
-  S3's HTTPS endpoint, so such statements are treated as not applying.
+- moto applied a bucket policy to every request, whoever sent it and whatever its
+  conditions (a TLS-only policy, or a Deny for one role, denied everyone). Bucket policies
+  are the local cloud's IAM's to evaluate (``infra_scripts.localcloud.access``), with the
+  caller and conditions as AWS evaluates them; moto's check is switched off.
 - GetBucketNotificationConfiguration left out ``EventBridgeConfiguration``, so the
   setting could not be read back.
 - ``/moto-api/data.json`` failed (500) once an object's bucket had been deleted: reading
@@ -20,8 +21,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import threading
 import zlib
 from collections.abc import Iterator
@@ -29,15 +28,6 @@ from typing import Any
 
 from infra_scripts.localcloud.motolayer.patching import replace, require
 from infra_scripts.localcloud.runtime import ServerContext
-
-
-def _denies_plain_http_only(statement: dict[str, Any]) -> bool:
-    condition = statement.get("Condition") or {}
-    secure = {str(k).lower(): v for k, v in (condition.get("Bool") or {}).items()}
-    value = secure.get("aws:securetransport")
-    values = value if isinstance(value, list) else [value]
-    return statement.get("Effect") == "Deny" and [str(v).lower() for v in values] == ["false"]
-
 
 _KEY_LOCKS = tuple(threading.Lock() for _ in range(64))
 
@@ -48,28 +38,16 @@ def _key_lock(bucket: str, key: str) -> threading.Lock:
 
 def install(ctx: ServerContext) -> None:
     del ctx
-    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
     from moto.s3.responses import S3Response
 
     require(FakeBucket, "get_permission")
 
-    @functools.lru_cache(maxsize=256)
-    def effective_policy(document: bytes) -> Any:
-        """The bucket policy without its TLS-only denials (None if nothing is left); parsed
-        once per policy document, not on every request to the bucket."""
-        policy = json.loads(document.decode())
-        statements = policy.get("Statement") or []
-        if isinstance(statements, dict):
-            statements = [statements]
-        policy["Statement"] = [s for s in statements if not _denies_plain_http_only(s)]
-        return IAMPolicy(json.dumps(policy)) if policy["Statement"] else None
-
     def get_permission(self: Any, action: str, resource: str) -> Any:
-        policy = None if self.policy is None else effective_policy(bytes(self.policy))
-        if policy is None:
-            return PermissionResult.NEUTRAL
-        return policy.is_action_permitted(action, resource)
+        """Bucket policies are evaluated with the caller and conditions by the local
+        cloud's IAM (:mod:`infra_scripts.localcloud.access`), not here."""
+        return PermissionResult.NEUTRAL
 
     replace(FakeBucket, "get_permission", get_permission)
 

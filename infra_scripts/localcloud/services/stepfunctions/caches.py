@@ -11,9 +11,10 @@ executions spent most of the server's CPU there. These caches keep what does not
   execution's state in its own environment — the one lazy attribute, each component's heap
   key, is set before the program is shared; Map and Parallel programs are rebuilt per
   execution from the cached tree;
-- the SDK client per (region, service) the interpreter calls back to the local cloud with
-  (same settings as moto's, plus a connection pool sized for concurrent executions), its
-  requests served in-process (:mod:`loopback`);
+- the SDK client per (region, service, role session) the interpreter calls back to the local
+  cloud with (same settings as moto's, plus a connection pool sized for concurrent
+  executions), signed with the state machine's role's credentials, its requests served
+  in-process (:mod:`loopback`);
 - parsed JSONPath expressions per text.
 """
 
@@ -27,17 +28,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from infra_scripts.localcloud.motolayer.patching import replace, require
+from infra_scripts.localcloud.runtime import ServerContext
 from infra_scripts.localcloud.server import loopback
 
 CLIENT_POOL = 64
+SESSION_NAME = "StepFunctions"  # the session of the state machine's role its tasks act as
 MAX_DEFINITIONS = 256
 _PARSER_MODULE = "moto.stepfunctions.parser"
 _PER_EXECUTION_STATE_TYPES = {"Map", "Parallel"}  # their components hold run state
 
 
-def install_caches() -> None:
+def install_caches(ctx: ServerContext) -> None:
     _cache_definition_trees()
-    _cache_sdk_clients()
+    _cache_sdk_clients(ctx)
     _cache_json_paths()
 
 
@@ -110,7 +113,7 @@ def _set_heap_keys(program: Any) -> None:
             pending.extend(vars(item).values())
 
 
-def _cache_sdk_clients() -> None:
+def _cache_sdk_clients(ctx: ServerContext) -> None:
     import boto3
     from botocore.config import Config
     from moto.stepfunctions.parser.asl.utils import boto_client
@@ -122,14 +125,16 @@ def _cache_sdk_clients() -> None:
     lock = threading.Lock()
 
     @functools.cache
-    def client(region: str, service: str, intercepting: bool) -> Any:
+    def client(region: str, service: str, intercepting: bool, keys: tuple[str, ...]) -> Any:
         kwargs = {} if intercepting else {"endpoint_url": f"http://localhost:{port()}"}
+        access_key, secret_key, token = keys
         with lock:  # creating clients on boto3's default session is not thread-safe
             created = boto3.client(
-                aws_access_key_id="ak",
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                aws_session_token=token or None,
                 region_name=region,
                 service_name=service,
-                aws_secret_access_key="sk",
                 config=Config(
                     parameter_validation=False,
                     retries={"max_attempts": 0, "total_max_attempts": 1},
@@ -144,8 +149,13 @@ def _cache_sdk_clients() -> None:
         return created
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        del state_credentials  # moto ignores them too: the local cloud's dummy keys
-        return client(region, service, bool(stubber.enabled))
+        """A client acting as the state's role (the execution's, or the task's Credentials)."""
+        role_arn = getattr(state_credentials, "role_arn", None)
+        keys: tuple[str, ...] = ("ak", "sk", "")  # no role: moto's dummy keys, the operator's
+        if role_arn and ctx.access is not None:
+            session = ctx.access.credentials(role_arn, SESSION_NAME, region)
+            keys = (session.access_key_id, session.secret_access_key, session.session_token)
+        return client(region, service, bool(stubber.enabled), keys)
 
     replace(boto_client, "boto_client_for", boto_client_for)
     for name, module in list(sys.modules.items()):  # modules that imported it by name

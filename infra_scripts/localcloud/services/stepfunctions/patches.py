@@ -116,7 +116,7 @@ def _apply_patches(ctx: ServerContext) -> None:
     overrides = require(service_cls, "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES")
     overrides.update(_SDK_SERVICE_NAMES)
     _fix_execution_name_and_output(to_json_str)
-    install_caches()
+    install_caches(ctx)
     jsonata.install()
     semantics.install()
     definitions.install()

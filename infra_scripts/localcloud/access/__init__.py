@@ -1,0 +1,2 @@
+"""IAM for code running in the local cloud: its roles' credentials, each request's action and
+resource, AWS's policy evaluation."""
