@@ -29,6 +29,7 @@ SCRIPTS = (
     "athena",
     "e2e",
     "burst",
+    "iam",
     "restart",
     "notebooks",
 )

@@ -26,16 +26,23 @@ pytestmark = pytest.mark.localcloud
 
 ACCOUNT = "123456789012"
 SEED = Path(__file__).resolve().parents[2] / "sample_data" / "seed"
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+
+
+def _trust(service: str) -> dict[str, Any]:
+    """A trust policy letting ``service`` (``lambda``, ``glue`` …) assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": f"{service}.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+LAMBDA_TRUST, STATES_TRUST, GLUE_TRUST = _trust("lambda"), _trust("states"), _trust("glue")
 
 
 def _allow(actions: list[str] | str, resources: list[str] | str, effect: str = "Allow") -> dict:
@@ -147,29 +154,29 @@ def test_resource_arns_scope_a_grant(local_cloud, session, bucket):
     )
 
 
-def test_a_bucket_policy_deny_for_one_role(local_cloud, session):
+def _bucket_with_policy(session: boto3.Session, effect: str, role: str) -> str:
+    """A bucket holding ``k`` whose policy has one statement: ``effect`` s3:GetObject for
+    ``role``."""
     name = unique("iam-policy-bucket")
     s3 = session.client("s3")
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="k", Body=b"v")
+    statement = {
+        "Effect": effect,
+        "Principal": {"AWS": role},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{name}/*",
+    }
+    s3.put_bucket_policy(
+        Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    return name
+
+
+def test_a_bucket_policy_deny_for_one_role(local_cloud, session):
     denied_role = _role(session, _allow("s3:*", "*"))
     other_role = _role(session, _allow("s3:*", "*"))
-    s3.put_bucket_policy(
-        Bucket=name,
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Deny",
-                        "Principal": {"AWS": denied_role},
-                        "Action": "s3:GetObject",
-                        "Resource": f"arn:aws:s3:::{name}/*",
-                    }
-                ],
-            }
-        ),
-    )
+    name = _bucket_with_policy(session, "Deny", denied_role)
     denied = _as_role(local_cloud, session, denied_role, "blocked")("s3")
     message = _denied(lambda: denied.get_object(Bucket=name, Key="k"))["Error"]["Message"]
     assert message.endswith("with an explicit deny in a resource-based policy")
@@ -180,27 +187,8 @@ def test_a_bucket_policy_deny_for_one_role(local_cloud, session):
 def test_a_bucket_policy_alone_grants_a_role_of_the_account(local_cloud, session):
     """Same account: an allow in the resource-based policy suffices ("Policy evaluation
     logic", IAM User Guide: "Evaluating identity-based and resource-based policies")."""
-    name = unique("iam-granted-bucket")
-    s3 = session.client("s3")
-    s3.create_bucket(Bucket=name)
-    s3.put_object(Bucket=name, Key="k", Body=b"v")
     role = _role(session)  # no identity-based policy at all
-    s3.put_bucket_policy(
-        Bucket=name,
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": role},
-                        "Action": "s3:GetObject",
-                        "Resource": f"arn:aws:s3:::{name}/*",
-                    }
-                ],
-            }
-        ),
-    )
+    name = _bucket_with_policy(session, "Allow", role)
     reader = _as_role(local_cloud, session, role)("s3")
     assert reader.get_object(Bucket=name, Key="k")["Body"].read() == b"v"
 
@@ -297,18 +285,6 @@ def _finished(session: boto3.Session, machine: str, payload: dict | None = None)
     )
 
 
-STATES_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "states.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
 def test_a_state_machine_role_without_invoke_fails_the_task(session):
     function = create_function(session, unique("echo"), "def handler(e, c):\n    return e\n")
     definition = {
@@ -338,17 +314,6 @@ def test_a_state_machine_role_without_invoke_fails_the_task(session):
     assert succeeded["status"] == "SUCCEEDED", succeeded
     assert json.loads(succeeded["output"])["Payload"] == {"n": 1}
 
-
-GLUE_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "glue.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 GLUE_SCRIPT = """\
 import sys
@@ -400,16 +365,7 @@ def test_eventbridge_starts_a_target_only_if_its_role_may(local_cloud, session):
         events.put_rule(Name=name, EventPattern=json.dumps({"source": [source]}))
         events.put_targets(Rule=name, Targets=[{"Id": "1", "Arn": machine, "RoleArn": role}])
 
-    events_trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
+    events_trust = _trust("events")
     rule_with(_role(session, _allow("sns:Publish", "*"), trust=events_trust))
     events.put_events(Entries=[{"Source": source, "DetailType": "t", "Detail": "{}"}])
     time.sleep(1.0)

@@ -232,13 +232,13 @@ def test_invoke_with_partial_arn_and_qualifier() -> None:
     # arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}, a version or alias
     # appended as :${Qualifier} (Lambda guide "Fine-tuning the Resources and Conditions ...").
     fn = "arn:aws:lambda:us-east-1"
-    assert pairs("lambda", "Invoke", FunctionName="210987654321:function:etl:prod") == [
-        ("lambda:InvokeFunction", f"{fn}:210987654321:function:etl:prod")
+    assert pairs("lambda", "Invoke", FunctionName="000000000000:function:etl:prod") == [
+        ("lambda:InvokeFunction", f"{fn}:000000000000:function:etl:prod")
     ]
     assert pairs("lambda", "Invoke", FunctionName="etl", Qualifier="3") == [
         ("lambda:InvokeFunction", f"{fn}:{ACCOUNT}:function:etl:3")
     ]
-    full = "arn:aws:lambda:eu-west-1:210987654321:function:etl"
+    full = "arn:aws:lambda:eu-west-1:000000000000:function:etl"
     assert pairs("lambda", "Invoke", FunctionName=full) == [("lambda:InvokeFunction", full)]
     assert pairs("lambda", "GetFunction", FunctionName="etl") == [
         ("lambda:GetFunction", f"{fn}:{ACCOUNT}:function:etl")
@@ -261,8 +261,8 @@ def test_get_table_needs_catalog_database_and_table() -> None:
         ("glue:GetTable", f"{glue}:{ACCOUNT}:database/db"),
         ("glue:GetTable", f"{glue}:{ACCOUNT}:table/db/t"),
     ]
-    other = pairs("glue", "GetTables", CatalogId="210987654321", DatabaseName="db")
-    assert other[2] == ("glue:GetTables", f"{glue}:210987654321:table/db/*")
+    other = pairs("glue", "GetTables", CatalogId="000000000000", DatabaseName="db")
+    assert other[2] == ("glue:GetTables", f"{glue}:000000000000:table/db/*")
 
 
 def test_start_job_run() -> None:
@@ -357,7 +357,7 @@ def test_put_metric_data_namespace() -> None:
 
 
 def test_assume_role_and_iam_roles() -> None:
-    role = "arn:aws:iam::210987654321:role/etl"
+    role = "arn:aws:iam::000000000000:role/etl"
     assert pairs("sts", "AssumeRole", RoleArn=role, RoleSessionName="s") == [
         ("sts:AssumeRole", role)
     ]

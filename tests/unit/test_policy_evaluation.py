@@ -18,8 +18,8 @@ from infra_scripts.localcloud.access.evaluation import (
     evaluate,
 )
 
-ACCOUNT = "111122223333"
-OTHER = "444455556666"
+ACCOUNT = "123456789012"
+OTHER = "000000000000"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/etl-role"
 SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/etl-role/job-1"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/David"
@@ -184,7 +184,7 @@ def test_same_account_resource_account_equal_to_principal_account() -> None:
 
 def test_service_principal_needs_resource_policy_allow() -> None:
     # "AWS JSON policy elements: Principal" (AWS service principals), string or list.
-    function = "arn:aws:lambda:us-east-1:111122223333:function:load"
+    function = "arn:aws:lambda:us-east-1:123456789012:function:load"
     for service in ("events.amazonaws.com", ["s3.amazonaws.com", "events.amazonaws.com"]):
         grant = policy(allow("lambda:InvokeFunction", function, Principal={"Service": service}))
         assert allowed("lambda:InvokeFunction", function, [], grant, EVENTS)
@@ -199,8 +199,8 @@ def test_service_principal_needs_resource_policy_allow() -> None:
 
 def test_service_principal_with_source_arn_condition() -> None:
     # Lambda Developer Guide, "Using resource-based policies": AWS:SourceArn (any case).
-    function = "arn:aws:lambda:us-east-1:111122223333:function:load"
-    rule = "arn:aws:events:us-east-1:111122223333:rule/nightly"
+    function = "arn:aws:lambda:us-east-1:123456789012:function:load"
+    rule = "arn:aws:events:us-east-1:123456789012:rule/nightly"
     grant = policy(
         allow(
             "lambda:InvokeFunction",
@@ -219,19 +219,19 @@ def test_wildcard_principal_grants_within_the_account() -> None:
     # users and role principals within your account, no other permissions are required."
     for element in ("*", {"AWS": "*"}):
         topic = policy(allow("sns:Publish", "*", Principal=element))
-        assert allowed("sns:Publish", "arn:aws:sns:us-east-1:111122223333:t", [], topic)
+        assert allowed("sns:Publish", "arn:aws:sns:us-east-1:123456789012:t", [], topic)
 
 
 def test_statement_without_principal_in_resource_policy_grants_nothing() -> None:
     # "AWS JSON policy elements: Principal": resource-based policies must use Principal.
     topic = policy(allow("sns:Publish", "*"))
-    assert not allowed("sns:Publish", "arn:aws:sns:us-east-1:111122223333:t", [], topic)
+    assert not allowed("sns:Publish", "arn:aws:sns:us-east-1:123456789012:t", [], topic)
 
 
 def test_resource_policy_statement_may_omit_resource() -> None:
     # "Variables and tags": an SNS topic policy example without a Resource element.
     topic = policy({"Effect": "Allow", "Action": "sns:*", "Principal": {"AWS": ROLE_ARN}})
-    assert allowed("sns:Publish", "arn:aws:sns:us-east-1:111122223333:t", [], topic)
+    assert allowed("sns:Publish", "arn:aws:sns:us-east-1:123456789012:t", [], topic)
 
 
 def test_not_principal_deny_exempts_only_with_account_and_arn() -> None:
@@ -584,10 +584,10 @@ def test_ip_address_and_not_ip_address() -> None:
 def test_arn_like_checks_each_segment() -> None:
     # "Condition operators" (ARN): each of the six colon-delimited components is checked
     # separately and each can include wildcards.
-    documents = with_condition({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111122223333:*"}})
-    good = {"aws:SourceArn": "arn:aws:sns:us-east-2:111122223333:topic"}
+    documents = with_condition({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:123456789012:*"}})
+    good = {"aws:SourceArn": "arn:aws:sns:us-east-2:123456789012:topic"}
     assert allowed("sqs:SendMessage", "*", documents, context=good)
-    shifted = {"aws:SourceArn": "arn:aws:sns:us-east-2:x:111122223333:topic"}
+    shifted = {"aws:SourceArn": "arn:aws:sns:us-east-2:x:123456789012:topic"}
     assert not allowed("sqs:SendMessage", "*", documents, context=shifted)
     not_like = with_condition({"ArnNotEquals": {"aws:PrincipalArn": ROLE_ARN}}, "Deny")
     identity = [policy(allow()), *not_like]
@@ -692,7 +692,7 @@ def test_denial_messages_use_aws_wording() -> None:
 
 
 def test_denial_message_names_the_service_principal() -> None:
-    function = "arn:aws:lambda:us-east-1:111122223333:function:load"
+    function = "arn:aws:lambda:us-east-1:123456789012:function:load"
     request = Request(EVENTS, "lambda:InvokeFunction", function)
     decision = evaluate(request, [], None)
     assert decision.denial_message(request) == (

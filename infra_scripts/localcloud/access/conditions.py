@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -114,6 +115,7 @@ def text_of(template: Template) -> str:
     return "".join(text for text, _ in template)
 
 
+@functools.lru_cache(maxsize=4096)  # policies repeat: build each pattern once
 def wildcard_regex(template: Template, arn_segments: bool = False) -> str:
     """A regular expression for ``*`` (any run) and ``?`` (one character) in the template's
     non-literal text. ``arn_segments``: a wildcard of the first five colon-separated ARN
@@ -135,8 +137,13 @@ def wildcard_regex(template: Template, arn_segments: bool = False) -> str:
 
 def wildcard_match(template: Template, value: str, ignore_case: bool = False) -> bool:
     """Whether ``value`` matches the template's wildcards as a whole."""
+    return _compiled(template, ignore_case).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(template: Template, ignore_case: bool) -> re.Pattern[str]:
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.fullmatch(wildcard_regex(template), value, flags) is not None
+    return re.compile(wildcard_regex(template), flags)
 
 
 # --- the operators ------------------------------------------------------------------------
