@@ -84,6 +84,17 @@ def _as_role(local_cloud, session: boto3.Session, role_arn: str, name: str = "te
     return client
 
 
+def _function(session: boto3.Session, name: str, role: str, source: str) -> None:
+    """A Python function acting as ``role`` whose ``app.py`` is ``source``."""
+    session.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_code({"app.py": source})},
+    )
+
+
 def _denied(call: Any) -> dict[str, Any]:
     with pytest.raises(ClientError) as raised:
         call()
@@ -208,24 +219,17 @@ def test_json_services_answer_access_denied_exception(local_cloud, session):
 def test_get_caller_identity_inside_lambda_is_the_assumed_role(session):
     role = _role(session)  # GetCallerIdentity needs no permission
     name = unique("whoami")
-    session.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=role,
-        Handler="app.handler",
-        Code={
-            "ZipFile": zip_code(
-                {
-                    "app.py": (
-                        "import os, boto3\n"
-                        "def handler(event, context):\n"
-                        "    me = boto3.client('sts').get_caller_identity()\n"
-                        "    return {'arn': me['Arn'], 'key': os.environ['AWS_ACCESS_KEY_ID'],\n"
-                        "            'token': bool(os.environ.get('AWS_SESSION_TOKEN'))}\n"
-                    )
-                }
-            )
-        },
+    _function(
+        session,
+        name,
+        role,
+        (
+            "import os, boto3\n"
+            "def handler(event, context):\n"
+            "    me = boto3.client('sts').get_caller_identity()\n"
+            "    return {'arn': me['Arn'], 'key': os.environ['AWS_ACCESS_KEY_ID'],\n"
+            "            'token': bool(os.environ.get('AWS_SESSION_TOKEN'))}\n"
+        ),
     )
     answer = json.loads(session.client("lambda").invoke(FunctionName=name)["Payload"].read())
     assert answer["arn"] == (f"arn:aws:sts::{ACCOUNT}:assumed-role/{role.rsplit('/', 1)[1]}/{name}")
@@ -235,27 +239,20 @@ def test_get_caller_identity_inside_lambda_is_the_assumed_role(session):
 def test_lambda_code_is_denied_what_its_role_lacks(session, bucket):
     role = _role(session, _allow("s3:GetObject", f"arn:aws:s3:::{bucket}/data/*"))
     name = unique("reader")
-    session.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=role,
-        Handler="app.handler",
-        Code={
-            "ZipFile": zip_code(
-                {
-                    "app.py": (
-                        "import boto3, botocore\n"
-                        "def handler(event, context):\n"
-                        "    s3 = boto3.client('s3')\n"
-                        "    try:\n"
-                        "        s3.get_object(Bucket=event['b'], Key=event['k'])\n"
-                        "        return 'read'\n"
-                        "    except botocore.exceptions.ClientError as e:\n"
-                        "        return e.response['Error']['Code']\n"
-                    )
-                }
-            )
-        },
+    _function(
+        session,
+        name,
+        role,
+        (
+            "import boto3, botocore\n"
+            "def handler(event, context):\n"
+            "    s3 = boto3.client('s3')\n"
+            "    try:\n"
+            "        s3.get_object(Bucket=event['b'], Key=event['k'])\n"
+            "        return 'read'\n"
+            "    except botocore.exceptions.ClientError as e:\n"
+            "        return e.response['Error']['Code']\n"
+        ),
     )
 
     def invoke(key: str) -> str:

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from infra_scripts.localcloud.access.control import AccessControl, Denial
 from infra_scripts.localcloud.access.requests import ApiRequest, access_key_of, read_request
 from infra_scripts.localcloud.access.resource_policies import bucket_policy
-from infra_scripts.localcloud.server.requestlog import OPERATION_ENVIRON_KEY, ServiceIndex
+from infra_scripts.localcloud.server.requestlog import ServiceIndex
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -53,7 +53,6 @@ class AccessMiddleware:
                 return self.app(environ, start_response)
             identity = self.control.operator()
         request = read_request(environ, self.services, scope)
-        environ.setdefault(OPERATION_ENVIRON_KEY, f"{request.service}.{request.operation}")
         denial = self.control.authorize(identity, request)
         if denial is None:
             return self.app(environ, start_response)

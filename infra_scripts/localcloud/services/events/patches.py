@@ -104,10 +104,12 @@ def _inside_string(template: str) -> list[bool]:
     return flags
 
 
-def _denied(ctx: ServerContext, target: dict[str, Any], rule_arn: str, account_id: str) -> Any:
+def _denied(
+    ctx: ServerContext, target: dict[str, Any], rule_arn: str, account_id: str
+) -> str | None:
     """Why AWS would not deliver to ``target`` (None: it would): a Step Functions target is
     started as the target's role, a Lambda function invoked if its policy allows the rule."""
-    if ctx.access is None:
+    if ctx.access is None or not ctx.access.enforce:
         return None
     arn = target["Arn"]
     region = arn.split(":")[3]
