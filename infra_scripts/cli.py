@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from infra_scripts.config import TARGETS, Settings
+from infra_scripts.contracts import add_cli as add_contract_cli
 from infra_scripts.cost import add_cli as add_cost_cli
 from infra_scripts.exceptions import RetailKitError
 from infra_scripts.notebooks import add_cli as add_notebooks_cli
@@ -380,7 +381,11 @@ PLACED_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "show the traceback of expected errors too (credentials, AWS refusals)",
     },
 }
-OFFLINE_COMMANDS = ("sample-data", "cost")  # no settings: --target and co. mean nothing there
+OFFLINE_COMMANDS = (
+    "sample-data",
+    "cost",
+    "contract",
+)  # no settings: --target and co. mean nothing there
 # --target given to the parser "retailkit local start" is stored as "target@retailkit local start"
 _PLACED = "@"
 
@@ -578,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sample_data_cli(commands)
     add_notebooks_cli(commands)
     add_cost_cli(commands)
+    add_contract_cli(commands)
     for each in _parsers(parser, skip=OFFLINE_COMMANDS):
         _add_placed_options(each)
     _plain_types(parser)

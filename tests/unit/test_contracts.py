@@ -1,0 +1,134 @@
+"""Data contracts: the format's checks, the bookstore's contract, ``retailkit contract``."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from infra_scripts import cli
+from pipeline_src import contracts, schema
+
+
+@pytest.fixture
+def bookstore() -> dict:
+    return copy.deepcopy(contracts.load("bookstore"))
+
+
+def _columns(document: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in document["columns"]}
+
+
+def test_the_bookstore_contract_says_what_the_schema_module_enforces(bookstore):
+    """Until the pipeline derives from it, the contract must agree with schema.py."""
+    columns = _columns(bookstore)
+    assert tuple(n for n, c in columns.items() if c.get("required")) == schema.REQUIRED_COLUMNS
+    assert tuple(n for n, c in columns.items() if not c.get("required")) == (
+        schema.OPTIONAL_COLUMNS
+    )
+    assert tuple(columns["genre"]["canonical"]) == schema.GENRES
+    assert tuple(columns["age_group"]["allowed"]) == schema.AGE_GROUP_VALUES
+    assert columns["price"]["type"] == f"decimal({schema.PRICE_PRECISION},{schema.PRICE_SCALE})"
+    assert columns["quantity"]["max"] == schema.MAX_QUANTITY
+    assert bookstore["rules"]["max_field_chars"] == schema.MAX_FIELD_CHARS
+    assert tuple(bookstore["rules"]["formula_prefixes"]) == schema.FORMULA_PREFIXES
+    for column, good, bad in (
+        ("book_id", "B123456", "B12345"),
+        ("transaction_id", "T12345678", "T9616100001"),
+    ):
+        pattern = re.compile(columns[column]["pattern"])
+        assert pattern.fullmatch(good) and not pattern.fullmatch(bad)
+        assert schema.check_value(column, good).code is None
+        assert schema.check_value(column, bad).code is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "place", "words"),
+    [
+        (lambda d: d["columns"][0].update(type="money"), "columns[0].type", "unknown type 'money'"),
+        (lambda d: d["columns"][1].update(type="decimal(40,2)"), "columns[1].type", "unknown type"),
+        (lambda d: d.update(partition_by=["shelf"]), "partition_by[0]", "'shelf' is not a column"),
+        (lambda d: d.update(partition_by=["price"]), "partition_by[0]", "is not a string"),
+        (lambda d: d["columns"][4].update(pattern="B[0-9"), "columns[4].pattern", "not a regular"),
+        (lambda d: d["columns"][2].update(name="title"), "columns[2].name", "duplicate column"),
+        (lambda d: d.update(dedup_key=["receipt"]), "dedup_key[0]", "'receipt' is not a column"),
+        (lambda d: d["sale_date"].update(column="genre"), "sale_date.column", "not a date"),
+        (
+            lambda d: d["measures"].update(revenue="price * genre"),
+            "measures.revenue",
+            "not a number",
+        ),
+        (lambda d: d["measures"].update(revenue="price ^ 2"), "measures.revenue", "cannot read"),
+        (lambda d: d["columns"][0].update(colour="red"), "columns[0].colour", "unknown key"),
+        (lambda d: d.update(format=2), "format", "must be 1"),
+    ],
+)
+def test_each_problem_is_named_with_its_place(bookstore, change, place, words):
+    change(bookstore)
+    errors = contracts.check(bookstore)
+    assert [e.place for e in errors] == [place], errors
+    assert words in errors[0].message
+
+
+def test_every_problem_is_reported_at_once(bookstore):
+    bookstore["columns"][0]["type"] = "money"
+    bookstore["partition_by"] = ["shelf"]
+    bookstore["columns"][4]["pattern"] = "("
+    assert {e.place for e in contracts.check(bookstore)} == {
+        "columns[0].type",
+        "partition_by[0]",
+        "columns[4].pattern",
+    }
+
+
+def test_the_published_json_schema_names_the_keys_the_checks_know():
+    published = json.loads(contracts.SCHEMA_FILE.read_text())
+    assert set(published["properties"]) == contracts.TOP_LEVEL
+    column = published["properties"]["columns"]["items"]["properties"]
+    assert set(column) == contracts.COLUMN_KEYS
+
+
+def test_validate_a_broken_file_exits_non_zero_in_a_few_clear_lines(tmp_path, capsys):
+    broken = tmp_path / "cafe.json"
+    broken.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "business": {"name": "cafe"},
+                "columns": [{"name": "item", "type": "text"}],
+                "partition_by": ["category"],
+            }
+        )
+    )
+    assert cli.main(["contract", "validate", str(broken)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{broken}: invalid contract",
+        "  columns[0].type: unknown type 'text' (one of string, integer, date, timestamp, "
+        "boolean, decimal(p,s))",
+        "  partition_by[0]: partition column 'category' is not a column",
+    ]
+    broken.write_text('{"format": 1,\n  "business": }')
+    assert cli.main(["contract", "validate", str(broken)]) == 2
+    assert "line 2, column 15: not JSON" in capsys.readouterr().err
+
+
+def test_new_writes_a_valid_starting_file_and_never_overwrites(tmp_path, capsys):
+    target = tmp_path / "cafe.json"
+    assert cli.main(["contract", "new", "cafe", "--output", str(target)]) == 0
+    assert contracts.check(json.loads(target.read_text())) == []
+    assert cli.main(["contract", "validate", str(target)]) == 0
+    assert cli.main(["contract", "new", "cafe", "--output", str(target)]) == 1
+    assert "exists" in capsys.readouterr().err
+    assert cli.main(["contract", "new", "Café", "--output", str(tmp_path / "x.json")]) == 2
+
+
+def test_show_lists_and_summarises(capsys):
+    assert cli.main(["contract", "show"]) == 0
+    assert capsys.readouterr().out.startswith("bookstore ")
+    assert cli.main(["contract", "show", "bookstore"]) == 0
+    out = capsys.readouterr().out
+    assert "partitioned by:   genre" in out and "transaction_id  string" in out
+    assert cli.main(["contract", "show", "pharmacy"]) == 1
