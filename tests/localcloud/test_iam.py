@@ -456,3 +456,18 @@ def test_no_iam_allows_everything_but_code_still_acts_as_its_role():
         )
         assert process.probe(cloud.settings.local_port)["iam"]["enforced"] is False
         assert "IAM off" in process.status(cloud.settings).describe()
+
+
+def test_a_session_of_a_role_created_later_is_evaluated_from_then_on(local_cloud, session, bucket):
+    """moto issues sessions of role ARNs that name no role (AWS refuses such roles at
+    create): not restricted while the role is missing, evaluated once it exists."""
+    name = unique("later-role")
+    arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    s3 = _as_role(local_cloud, session, arn)("s3")
+    assert s3.get_object(Bucket=bucket, Key="data/a.csv")["Body"].read() == b"x,y\n1,2\n"
+    session.client("iam").create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
+    )
+    assert _denied(lambda: s3.get_object(Bucket=bucket, Key="data/a.csv"))["Error"]["Code"] == (
+        "AccessDenied"
+    )

@@ -27,7 +27,12 @@ from infra_scripts.localcloud.access.evaluation import (
     Request,
     evaluate,
 )
-from infra_scripts.localcloud.access.principals import Credentials, Identity, Sessions
+from infra_scripts.localcloud.access.principals import (
+    Credentials,
+    Identity,
+    Sessions,
+    session_arn,
+)
 from infra_scripts.localcloud.access.requests import ApiRequest
 from infra_scripts.localcloud.access.resource_policies import resource_policy
 
@@ -108,15 +113,14 @@ class AccessControl:
         return denial
 
     def authorize_role(
-        self, role_arn: str, action: str, resource: str, session_name: str, region: str
+        self, role_arn: str, action: str, resource: str, session_name: str
     ) -> Denial | None:
         """What a service acting as ``role_arn`` may do without a request of its own (an
         EventBridge rule starting its target): None when allowed."""
         if not self.enforce:
             return None
         started = time.perf_counter()
-        credentials = self.credentials(role_arn, session_name, region)
-        identity = self.identity(credentials.access_key_id)
+        identity = self.sessions.role_identity(role_arn, session_arn(role_arn, session_name))
         if identity is None:  # no such role in the local cloud's IAM: not restricted (logged)
             return None
         denial = self._decide(identity, action, resource, {})

@@ -63,6 +63,7 @@ class Sessions:
     def __init__(self) -> None:
         self._issued: dict[tuple[str, str], Any] = {}  # (role ARN, session) → AssumedRole
         self._nobody: set[str] = set()
+        self._unknown_roles: set[str] = set()  # warned about once each
         self._lock = threading.Lock()
 
     def credentials(self, role_arn: str, session_name: str, region: str) -> Credentials:
@@ -95,16 +96,60 @@ class Sessions:
         )
 
     def identity(self, access_key: str) -> Identity | None:
-        """Whose key this is (None: nobody's — the operator's own dummy credentials)."""
+        """Whose key this is (None: nobody's — the operator's own dummy credentials — or a
+        session of a role the local cloud's IAM does not hold)."""
         if not access_key.startswith(("ASIA", "AKIA")) or access_key in self._nobody:
             return None
-        found = _assumed_role(access_key) or _user(access_key)
-        if found is None:
+        session = _session_of(access_key)
+        if session is not None:
+            return self.role_identity(session.role_arn, session.arn, session.policy or None)
+        user = _user(access_key)
+        if user is None:  # no session, no user: such a key never becomes one
             with self._lock:
                 if len(self._nobody) >= _NOBODY_KEPT:
                     self._nobody.clear()
                 self._nobody.add(access_key)
-        return found
+        return user
+
+    def role_identity(
+        self, role_arn: str, session_arn: str, session_policy: Any = None
+    ) -> Identity | None:
+        """A session of ``role_arn`` with the role's policies as they are now; None for a
+        role ARN that names no role of the local cloud's IAM (moto accepts any ARN where
+        AWS checks it at creation): not restricted, logged once per role."""
+        from moto.iam.models import iam_backends
+
+        parts = role_arn.split(":")
+        account = _account_of(role_arn)
+        partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+        iam = iam_backends[account][partition]
+        role = next((r for r in iam.get_roles() if r.arn == role_arn), None)
+        if role is None:
+            with self._lock:
+                unseen = role_arn not in self._unknown_roles
+                self._unknown_roles.add(role_arn)
+            if unseen:
+                log.warning(
+                    "IAM: %s is no role of the local cloud's IAM: code acting as it is not "
+                    "restricted (AWS refuses such a role when the function, job or state "
+                    "machine is created)",
+                    role_arn,
+                )
+            return None
+        return Identity(
+            Principal(arn=session_arn, account=account, role_arn=role_arn),
+            _documents(role),
+            boundary=_boundary(iam, role),
+            session_policy=session_policy,
+        )
+
+
+def session_arn(role_arn: str, session_name: str) -> str:
+    """The ARN of a session of ``role_arn`` (the role's path is not part of it)."""
+    parts = role_arn.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+    role_name = role_arn.rsplit("/", 1)[-1]
+    return f"arn:{partition}:sts::{_account_of(role_arn)}:assumed-role/{role_name}/{session_name}"
 
 
 def _account_of(arn: str) -> str:
@@ -114,44 +159,15 @@ def _account_of(arn: str) -> str:
     return parts[4] if len(parts) > 5 and parts[4] else DEFAULT_ACCOUNT_ID
 
 
-def _assumed_role(access_key: str) -> Identity | None:
-    from moto.iam.models import iam_backends
+def _session_of(access_key: str) -> Any:
+    """moto's record of the role session an access key belongs to, if any."""
     from moto.sts.models import sts_backends
 
-    for _account, by_partition in list(sts_backends.items()):
-        for partition, backend in list(by_partition.items()):
+    for by_partition in list(sts_backends.values()):
+        for backend in list(by_partition.values()):
             session = backend.get_assumed_role_from_access_key(access_key)
-            if session is None:
-                continue
-            principal = Principal(
-                arn=session.arn, account=session.account_id, role_arn=session.role_arn
-            )
-            iam = iam_backends[session.account_id][partition]
-            role = next((r for r in iam.get_roles() if r.arn == session.role_arn), None)
-            if role is None:
-                return _unknown_role(session.role_arn)
-            return Identity(
-                principal,
-                _documents(role),
-                boundary=_boundary(iam, role),
-                session_policy=session.policy or None,
-            )
-    return None
-
-
-@functools.cache
-def _warn_unknown_role(role_arn: str) -> None:
-    log.warning(
-        "IAM: %s is no role of the local cloud's IAM: code acting as it is not restricted "
-        "(AWS refuses such a role when the function, job or state machine is created)",
-        role_arn,
-    )
-
-
-def _unknown_role(role_arn: str) -> None:
-    """A session of a role the local cloud's IAM does not hold (moto accepts any role ARN
-    where AWS checks it at creation): nobody's, as the operator's — logged once per role."""
-    _warn_unknown_role(role_arn)
+            if session is not None:
+                return session
     return None
 
 
@@ -199,10 +215,13 @@ def _boundary(iam: Any, holder: Any) -> Any:
 
 
 def _document(text: Any) -> Any:
-    """A policy document as moto keeps it (JSON text, sometimes URL-encoded) → a dict."""
-    if isinstance(text, dict):
-        return text
-    text = str(text)
+    """A policy document as moto keeps it (JSON text, sometimes URL-encoded) → a dict
+    (shared between requests: read, never changed)."""
+    return text if isinstance(text, dict) else _parsed(str(text))
+
+
+@functools.lru_cache(maxsize=1024)  # each request reads the same few policies
+def _parsed(text: str) -> Any:
     if not text.lstrip().startswith("{"):
         text = unquote(text)
     try:

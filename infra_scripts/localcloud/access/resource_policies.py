@@ -3,6 +3,7 @@ topic's policy, a Lambda function's policy (moto's backends hold them)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -37,8 +38,14 @@ def bucket_policy(bucket_name: str) -> tuple[Any, str | None]:
             bucket = s3.buckets.get(bucket_name)
             if bucket is not None:
                 policy = bucket.policy
-                return (json.loads(policy) if policy else None), account
+                return (_parsed(bytes(policy)) if policy else None), account
     return None, None
+
+
+@functools.lru_cache(maxsize=256)  # read on every request to a bucket that has one
+def _parsed(policy: bytes) -> Any:
+    """A bucket policy document (shared between requests: read, never changed)."""
+    return json.loads(policy)
 
 
 def _function_policy(account: str, region: str, name: str) -> Any:

@@ -112,13 +112,12 @@ def _denied(
     if ctx.access is None or not ctx.access.enforce:
         return None
     arn = target["Arn"]
-    region = arn.split(":")[3]
     if arn.split(":")[2] == "states":
         role_arn = target.get("RoleArn")
         if not role_arn:
             return "the target has no RoleArn (EventBridge needs one to start an execution)"
         denial = ctx.access.authorize_role(
-            role_arn, "states:StartExecution", arn, EVENTS_SESSION_NAME, region
+            role_arn, "states:StartExecution", arn, EVENTS_SESSION_NAME
         )
     else:
         function_arn = ":".join(arn.split(":")[:7])
