@@ -11,12 +11,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infra_scripts.exceptions import ConfigError
+from pipeline_src import contracts
+from pipeline_src.contracts import model
+from pipeline_src.contracts.model import Contract
 
 Target = Literal["local", "aws"]
 TARGETS: tuple[str, ...] = ("local", "aws")
 ENV_PREFIX = "RETAIL_KIT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+DEFAULT_CONTRACT = "bookstore"
+DEFAULT_STACK = "retail-kit"
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 
 
@@ -30,7 +35,11 @@ class Settings:
 
     target: Target = "local"
     region: str = "us-east-1"
-    stack_name: str = "retail-kit"
+    stack_name: str = DEFAULT_STACK
+    # The business's data contract: a bundled name (bookstore, cafe) or a path to a file.
+    # Another business than the bookstore gets its own stack, retail-kit-<business>, unless
+    # stack_name is set.
+    contract: str = DEFAULT_CONTRACT
     local_port: int = 4566
     state_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".localcloud")
     # Keep the local cloud's state in memory only (lost at stop) instead of in state_dir/state.
@@ -115,7 +124,30 @@ class Settings:
             values["state_dir"] = Path(values["state_dir"]).expanduser().resolve()
         if "target" in values:
             values["target"] = str(values["target"]).strip().lower()
+        if "contract" in values and "stack_name" not in values:
+            values["stack_name"] = default_stack_name(business_name(str(values["contract"])))
         return cls(**values)
+
+    def load_contract(self) -> Contract:
+        """The chosen contract, read and checked (a :class:`ContractInvalid` names each problem)."""
+        return model.get(self.contract)
+
+
+def business_name(contract: str) -> str:
+    """The business a contract setting names (a bundled name, or read from the file)."""
+    if contract in contracts.bundled():
+        return contract
+    try:
+        return model.get(contract).name
+    except contracts.ContractInvalid as exc:
+        raise ConfigError(f"contract: {exc}") from None
+
+
+def default_stack_name(business: str) -> str:
+    """``retail-kit`` for the bookstore (the first business), ``retail-kit-<business>`` else."""
+    if business == DEFAULT_CONTRACT:
+        return DEFAULT_STACK
+    return f"{DEFAULT_STACK}-{business.replace('_', '-')}"[:32].rstrip("-")
 
 
 _INT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", int)}

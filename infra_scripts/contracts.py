@@ -14,8 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_src import contracts
+from pipeline_src.contracts.model import Contract
 
 EXIT_INVALID = 2
+
+
+def of_outputs(outputs: dict[str, Any]) -> Contract:
+    """The contract a deployed stack runs (its outputs carry it; older stacks: bookstore)."""
+    recorded = outputs.get("contract")
+    if not recorded:
+        return contracts.model.get(contracts.model.DEFAULT)
+    return Contract(recorded["document"], f"stack outputs ({recorded.get('name', '?')})")
+
+
+def outputs_entry(contract: Contract) -> dict[str, Any]:
+    """What deploy records of the contract in the stack's outputs."""
+    return {"name": contract.name, "document": contract.document}
 
 
 def summary(document: dict[str, Any]) -> str:

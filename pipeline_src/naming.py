@@ -5,7 +5,8 @@ its own outputs and never duplicates them (each load writes new data files, then
 replacing the source's one commit marker, then deletes the older loads' files:
 :mod:`pipeline_src.etl.commit`):
 
-- data:       ``<processed>/sales/genre=<genre>/<stem>.<load id>.parquet`` (one per genre)
+- data:       ``<processed>/sales/<column>=<value>/<stem>.<load id>.parquet`` (one per value of
+  the contract's partition column, e.g. ``sales/genre=Fiction/``)
 - commit:     ``<processed>/loads/<stem>.parquet`` (which load of the source is visible)
 - pending:    ``<processed>/loads-pending/<stem>/<load id>.json`` (a load not yet cleaned up)
 - rejects:    ``<processed>/rejects/<relative key>.rejects.csv``
@@ -33,7 +34,6 @@ UPLOAD_SUMMARIES_PREFIX = "summaries-by-upload/"
 LOADS_PREFIX = "loads/"
 PENDING_PREFIX = "loads-pending/"
 QUARANTINE_PREFIX = "quarantine/"
-PARTITION_COLUMN = "genre"
 
 _HIVE_SPECIAL = frozenset("\"#%'*/:=?\\\x7f{[]^")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -57,15 +57,15 @@ def hive_escape(value: str) -> str:
     return "".join(f"%{ord(ch):02X}" if ch in _HIVE_SPECIAL or ord(ch) < 32 else ch for ch in value)
 
 
-def partition_prefix(genre: str) -> str:
-    """The folder of one genre partition, Hive style (``sales/genre=Science Fiction/``)."""
-    return f"{TABLE_PREFIX}{PARTITION_COLUMN}={hive_escape(genre)}/"
+def partition_prefix(column: str, value: str) -> str:
+    """The folder of one partition, Hive style (``sales/genre=Science Fiction/``)."""
+    return f"{TABLE_PREFIX}{column}={hive_escape(value)}/"
 
 
-def data_key(key: str, genre: str, load_id: str = "") -> str:
-    """A data file of ``key`` in ``genre``, named by its load when one is given."""
+def data_key(key: str, column: str, value: str, load_id: str = "") -> str:
+    """A data file of ``key`` in partition ``column=value``, named by its load when given."""
     load = f".{load_id}" if load_id else ""
-    return f"{partition_prefix(genre)}{output_stem(key)}{load}.parquet"
+    return f"{partition_prefix(column, value)}{output_stem(key)}{load}.parquet"
 
 
 def pending_prefix(key: str) -> str:

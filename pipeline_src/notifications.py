@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from pipeline_src.schema import ALL_CODES
+from pipeline_src.schema import deployed
 
 SUBJECT_LIMIT = 100  # SNS refuses longer subjects
 MAX_LISTED_ROWS = 10
@@ -47,9 +47,14 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
+def _meaning(code: str) -> str:
+    """A reason code's meaning under the deployed contract (the code itself if unknown)."""
+    return deployed().all_codes.get(code, code)
+
+
 def _reason_lines(by_reason: dict[str, int]) -> list[str]:
     return [
-        f"  - {_plural(count, 'row')}: {code} ({ALL_CODES.get(code, code)})"
+        f"  - {_plural(count, 'row')}: {code} ({_meaning(code)})"
         for code, count in sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))
     ]
 
@@ -73,16 +78,16 @@ def success(summary: dict[str, Any]) -> Notification:
             "A newer upload of the same file was loaded meanwhile: the table shows that one."
         )
     if summary.get("duplicates_dropped"):
-        lines.append(
-            f"  (of which {_plural(summary['duplicates_dropped'], 'repeated transaction_id')})"
-        )
+        key = " + ".join(deployed().dedup_key)
+        lines.append(f"  (of which {_plural(summary['duplicates_dropped'], 'repeated ' + key)})")
     if rejected:
         lines += ["", "Why rows were rejected:", *_reason_lines(summary["rejected_by_reason"])]
         lines += ["", f"The rejected rows and their reasons: {summary['rejects_uri']}"]
-    genres = summary.get("rows_by_genre") or {}
-    if genres:
-        listed = ", ".join(f"{genre} {count:,}" for genre, count in genres.items())
-        lines += ["", f"Rows per genre: {listed}"]
+    per_value = summary.get("rows_by_partition") or {}
+    if per_value:
+        column = summary.get("partition_column") or deployed().partition
+        listed = ", ".join(f"{value} {count:,}" for value, count in per_value.items())
+        lines += ["", f"Rows per {column}: {listed}"]
     lines += [
         "",
         f"The sales are in the table {summary['table']} (Athena and Redshift).",
@@ -101,13 +106,13 @@ def rejected(report: dict[str, Any]) -> Notification:
     name = _name(key)
     code = report.get("reason_code") or "UNKNOWN"
     reasons = report.get("reasons") or []
-    detail = reasons[0]["message"] if reasons else ALL_CODES.get(code, code)
+    detail = reasons[0]["message"] if reasons else _meaning(code)
     quarantine = report.get("quarantine") or {}
     lines = [
         f"Your file {name} was not loaded: nothing from it is in the sales table.",
         "",
         f"Reason: {detail}",
-        f"Code:   {code} ({ALL_CODES.get(code, code)})",
+        f"Code:   {code} ({_meaning(code)})",
         "",
         f"File:   s3://{source.get('bucket', '?')}/{key} (left as uploaded)",
     ]

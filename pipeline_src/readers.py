@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, NamedTuple
 
-from pipeline_src.schema import COLUMNS, NESTED, REQUIRED_COLUMNS, normalise_column_name
+from pipeline_src.schema import NESTED, Schema, deployed, normalise_column_name
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 CHUNK_BYTES = 1 << 16
@@ -73,9 +73,10 @@ def detect_format(key: str) -> str:
 class SalesFile:
     """The records of one file; ``columns`` (names as matched) is known after the header."""
 
-    def __init__(self, stream: IO[bytes], fmt: str) -> None:
+    def __init__(self, stream: IO[bytes], fmt: str, schema: Schema | None = None) -> None:
         self.stream = stream
         self.format = fmt
+        self.schema = schema or deployed()
         self.columns: list[str] = []
         self.delimiter: str | None = None
 
@@ -125,14 +126,14 @@ class SalesFile:
             raise FileProblem(
                 "DUPLICATE_COLUMNS", f"the header repeats the column(s) {', '.join(duplicates)}"
             )
-        missing = [column for column in REQUIRED_COLUMNS if column not in names]
+        missing = [column for column in self.schema.required if column not in names]
         if missing:
             raise FileProblem(
                 "MISSING_COLUMNS",
                 f"the header lacks the required column(s) {', '.join(missing)} "
                 f"(found: {', '.join(n for n in names if n) or 'none'})",
             )
-        return {name: i for i, name in enumerate(names) if name in COLUMNS}
+        return {name: i for i, name in enumerate(names) if name in self.schema.columns}
 
     # --- JSON -----------------------------------------------------------------------------
 
@@ -148,7 +149,7 @@ class SalesFile:
                 )
             raise FileProblem("MALFORMED_JSON", "the file is not valid JSON")
         text.advance(1)
-        tracker = _KeyTracker()
+        tracker = _KeyTracker(self.schema.required)
         row = 0
         if text.skip_whitespace() == "]":
             text.advance(1)
@@ -177,7 +178,7 @@ class SalesFile:
         tracker.check_required()
 
     def _json_lines(self) -> Iterator[Record]:
-        tracker = _KeyTracker()
+        tracker = _KeyTracker(self.schema.required)
         row = 0
         for line in _lines(_text_chunks(self.stream)):
             if not line.strip():
@@ -366,8 +367,9 @@ def _json_scalar(value: Any) -> Any:
 class _KeyTracker:
     """Turns JSON values into records and remembers which columns appeared at all."""
 
-    def __init__(self) -> None:
+    def __init__(self, required: tuple[str, ...]) -> None:
         self.columns: list[str] = []
+        self.required = required
         self._seen: set = set()
 
     def record(self, row: int, value: Any) -> Record:
@@ -386,7 +388,7 @@ class _KeyTracker:
         return Record(row, values)
 
     def check_required(self) -> None:
-        missing = [c for c in REQUIRED_COLUMNS if c not in self._seen]
+        missing = [c for c in self.required if c not in self._seen]
         if missing:
             raise FileProblem(
                 "MISSING_COLUMNS", f"no record has the required key(s) {', '.join(missing)}"

@@ -1,31 +1,22 @@
-"""The sales schema, in one place: columns, types, value rules and reason codes.
+"""The value rules of a data contract, as the pipeline applies them, and the reason codes.
 
-Columns. The six columns of the original bookstore files are required; four richer columns
-are optional and may be absent from a file or empty in a row:
+A :class:`Schema` is built from a contract (``pipeline_src/contracts/<business>.json``); the
+validation Lambda and the Glue job use :func:`deployed`, the contract their artifact carries.
+Values are checked as text after trimming spaces:
 
-=================  ==========  ==========================================================
-column             type        rule (values are checked as text after trimming spaces)
-=================  ==========  ==========================================================
-title              string      any text up to 1,024 characters
-price              DECIMAL     digits, optionally ``.`` and one or two digits, at most
-                   (10,2)      8 integer digits, ``>= 0`` (a leading ``-`` is allowed only
-                               to be rejected as ``NEGATIVE_PRICE``)
-age_group          string      ``10s`` ... ``90s`` (any case; stored lower-case)
-genre              string      any text; the known genres get their canonical casing
-                               (``science fiction`` → ``Science Fiction``), others are
-                               kept as written with inner whitespace collapsed
-book_id            string      ``B`` + 6 digits
-transaction_id     string      ``T`` + 8 digits, unique within a file (first one kept)
-sold_at            timestamp   optional: ISO-8601 local time without offset,
-                               ``YYYY-MM-DD``, ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]``
-store_id           string      optional: any text
-quantity           int         optional: a whole number 1 ... 1,000,000; empty means 1
-payment_method     string      optional: any text, stored lower-case
-=================  ==========  ==========================================================
+- ``string``: ``case`` applied; ``canonical`` values get their listed casing (inner
+  whitespace collapsed; other values kept as written); ``allowed`` values only; ``pattern``
+  matched in full; at most ``max_length`` characters.
+- ``decimal(p,s)``: digits, optionally ``.`` and 1…s digits, at most p-s integer digits;
+  ``NaN``/``inf`` → ``NON_FINITE_<COLUMN>``; below a ``min`` of 0 → ``NEGATIVE_<COLUMN>``.
+- ``integer``: a whole number (32-bit), within ``min``/``max``.
+- ``timestamp``: ISO-8601 local time without offset, ``YYYY-MM-DD[[T ]HH:MM[:SS[.ffffff]]]``;
+  ``date``: ``YYYY-MM-DD``; ``boolean``: true/false, yes/no, 1/0 (any case).
 
-Every text value is at most 1,024 characters (``FIELD_TOO_LONG``) and a text column's value
-must not start with ``= + - @``, tab or carriage return (``FORMULA_INJECTION``: the row is
-rejected, not escaped).
+Other failures of a column's rules → ``INVALID_<COLUMN>``. An empty optional value takes the
+column's default (else null). Every text value is at most the contract's ``max_field_chars``
+(``FIELD_TOO_LONG``) and a string value must not start with a formula prefix
+(``FORMULA_INJECTION``: the row is rejected, not escaped).
 
 Column names are matched after trimming whitespace and lower-casing, in any order.
 **Unknown extra columns are accepted and ignored** (a till may export more than we load);
@@ -33,52 +24,22 @@ two columns with the same normalised name reject the file (``DUPLICATE_COLUMNS``
 
 A rejected row gets one code, the first that applies in this order: record shape,
 ``MISSING_VALUE``, ``NESTED_VALUE``, ``FIELD_TOO_LONG``, ``FORMULA_INJECTION``, then each
-column's own check in the column order above, and last ``DUPLICATE_TRANSACTION_ID``.
+column's own check in the contract's column order, and last ``DUPLICATE_<KEY>``.
 
-This module is the source of truth for the whole pipeline (validation Lambda, Glue job,
-catalog table); it is plain Python 3.9 with the standard library only.
+Plain Python 3.9 with the standard library only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    "title",
-    "price",
-    "age_group",
-    "genre",
-    "book_id",
-    "transaction_id",
-)
-OPTIONAL_COLUMNS: tuple[str, ...] = ("sold_at", "store_id", "quantity", "payment_method")
-COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-TEXT_COLUMNS = frozenset(
-    {"title", "age_group", "genre", "book_id", "transaction_id", "store_id", "payment_method"}
-)
-
-MAX_FIELD_CHARS = 1024
-PRICE_PRECISION, PRICE_SCALE = 10, 2
-MAX_QUANTITY = 1_000_000
-AGE_GROUP_VALUES: tuple[str, ...] = ("10s", "20s", "30s", "40s", "50s", "60s", "70s", "80s", "90s")
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-GENRES: tuple[str, ...] = (
-    "Fiction",
-    "Self-Help",
-    "Thriller",
-    "Romance",
-    "Finance",
-    "Science Fiction",
-    "Spirituality",
-    "Classic",
-    "Mystery",
-    "History",
-    "Historical Fiction",
-)
+from pipeline_src.contracts import model
+from pipeline_src.contracts.model import Column, Contract
 
 FILE_LEVEL: dict[str, str] = {
     "UNSUPPORTED_FORMAT": "the extension is not .csv, .json, .jsonl or .xlsx (case-insensitive)",
@@ -99,45 +60,22 @@ FILE_LEVEL: dict[str, str] = {
     "NO_VALID_ROWS": "every data row was rejected",
 }
 
-ROW_LEVEL: dict[str, str] = {
-    "WRONG_FIELD_COUNT": "a CSV row has more or fewer fields than the header",
-    "MALFORMED_JSON_LINE": "a .jsonl line is not valid JSON",
-    "INVALID_RECORD": "a JSON array element or JSON Lines line is not an object",
-    "MISSING_VALUE": "a required value is empty, null or absent",
-    "NESTED_VALUE": "a JSON object or array where a single value is expected",
-    "FIELD_TOO_LONG": f"a value longer than {MAX_FIELD_CHARS:,} characters",
-    "FORMULA_INJECTION": "a text value starts with = + - @ tab or carriage return",
-    "INVALID_PRICE": "price is not a decimal number with at most 2 decimal places",
-    "NON_FINITE_PRICE": "price is NaN or infinite",
-    "NEGATIVE_PRICE": "price is below zero",
-    "INVALID_AGE_GROUP": "age_group is not one of 10s, 20s, … 90s",
-    "INVALID_BOOK_ID": "book_id is not B followed by 6 digits",
-    "INVALID_TRANSACTION_ID": "transaction_id is not T followed by 8 digits",
-    "INVALID_SOLD_AT": "sold_at (optional) is not an ISO-8601 date or date-time",
-    "INVALID_QUANTITY": "quantity (optional) is not a whole number of at least 1",
-    "DUPLICATE_TRANSACTION_ID": "a transaction_id already seen in an earlier valid row "
-    "of the same file (the first is kept)",
-}
-
-ALL_CODES: dict[str, str] = {**FILE_LEVEL, **ROW_LEVEL}
-
 # Precedence of row codes that do not belong to one column's own check.
 _SHAPE_CODES = ("WRONG_FIELD_COUNT", "MALFORMED_JSON_LINE", "INVALID_RECORD")
 _CATEGORY = {"MISSING_VALUE": 1, "NESTED_VALUE": 2, "FIELD_TOO_LONG": 3, "FORMULA_INJECTION": 4}
 _OWN_CHECK = 5
+_INT32 = (-(2**31), 2**31 - 1)
 
-_PRICE = re.compile(r"-?([0-9]+)(?:\.[0-9]{1,2})?")
 _NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
-_BOOK_ID = re.compile(r"B[0-9]{6}")
-_TRANSACTION_ID = re.compile(r"T[0-9]{8}")
-_QUANTITY = re.compile(r"[0-9]+")
-_SOLD_AT = re.compile(
+_INTEGER = re.compile(r"-?[0-9]+")
+_TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
     r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?)?"
 )
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_BOOLEANS = {"true": True, "yes": True, "y": True, "1": True}
+_BOOLEANS.update({"false": False, "no": False, "n": False, "0": False})
 _WHITESPACE = re.compile(r"\s+")
-_GENRE_BY_KEY = {genre.lower(): genre for genre in GENRES}
-_CENT = Decimal("0.01")
 
 
 class Nested:
@@ -170,103 +108,9 @@ def normalise_column_name(name: Any) -> str:
     return str(name if name is not None else "").strip().lower()
 
 
-def canonical_genre(text: str) -> str:
-    """``text`` with inner whitespace collapsed, known genres in their canonical casing."""
-    collapsed = _WHITESPACE.sub(" ", text.strip())
-    return _GENRE_BY_KEY.get(collapsed.lower(), collapsed)
-
-
-def check_value(column: str, raw: Any) -> ValueCheck:
-    """Check one value of ``column``; ``raw`` is text, None (empty/absent) or NESTED.
-
-    Returns the value's first problem in the row-code precedence, else the typed value
-    (Decimal price, int quantity, datetime sold_at, trimmed/canonical text).
-    """
-    if raw is NESTED:
-        return ValueCheck("NESTED_VALUE", None)
-    text = "" if raw is None else raw.strip(" ")
-    if text == "":
-        if column in OPTIONAL_COLUMNS:
-            return ValueCheck(None, 1 if column == "quantity" else None)
-        return ValueCheck("MISSING_VALUE", None)
-    if len(text) > MAX_FIELD_CHARS:
-        return ValueCheck("FIELD_TOO_LONG", None)
-    if column in TEXT_COLUMNS and text.startswith(FORMULA_PREFIXES):
-        return ValueCheck("FORMULA_INJECTION", None)
-    return _OWN_CHECKS.get(column, _text)(text)
-
-
-def _text(text: str) -> ValueCheck:
-    return ValueCheck(None, text)
-
-
-def _price(text: str) -> ValueCheck:
-    if _NON_FINITE.fullmatch(text):
-        return ValueCheck("NON_FINITE_PRICE", None)
-    match = _PRICE.fullmatch(text)
-    if not match or len(match.group(1).lstrip("0")) > PRICE_PRECISION - PRICE_SCALE:
-        return ValueCheck("INVALID_PRICE", None)
-    value = Decimal(text).quantize(_CENT)
-    if value < 0:
-        return ValueCheck("NEGATIVE_PRICE", None)
-    return ValueCheck(None, abs(value))  # abs: "-0.00" is the price 0.00
-
-
-def _age_group(text: str) -> ValueCheck:
-    value = text.lower()
-    return (
-        ValueCheck(None, value)
-        if value in AGE_GROUP_VALUES
-        else ValueCheck("INVALID_AGE_GROUP", None)
-    )
-
-
-def _genre(text: str) -> ValueCheck:
-    return ValueCheck(None, canonical_genre(text))
-
-
-def _book_id(text: str) -> ValueCheck:
-    return (
-        ValueCheck(None, text) if _BOOK_ID.fullmatch(text) else ValueCheck("INVALID_BOOK_ID", None)
-    )
-
-
-def _transaction_id(text: str) -> ValueCheck:
-    if _TRANSACTION_ID.fullmatch(text):
-        return ValueCheck(None, text)
-    return ValueCheck("INVALID_TRANSACTION_ID", None)
-
-
-def _sold_at(text: str) -> ValueCheck:
-    value = parse_sold_at(text)
-    return ValueCheck(None, value) if value is not None else ValueCheck("INVALID_SOLD_AT", None)
-
-
-def _quantity(text: str) -> ValueCheck:
-    if _QUANTITY.fullmatch(text) and 1 <= int(text) <= MAX_QUANTITY:
-        return ValueCheck(None, int(text))
-    return ValueCheck("INVALID_QUANTITY", None)
-
-
-def _payment_method(text: str) -> ValueCheck:
-    return ValueCheck(None, text.lower())
-
-
-_OWN_CHECKS = {
-    "price": _price,
-    "age_group": _age_group,
-    "genre": _genre,
-    "book_id": _book_id,
-    "transaction_id": _transaction_id,
-    "sold_at": _sold_at,
-    "quantity": _quantity,
-    "payment_method": _payment_method,
-}
-
-
-def parse_sold_at(text: str) -> dt.datetime | None:
-    """A sold_at text as a naive datetime, or None when it is not an accepted ISO form."""
-    match = _SOLD_AT.fullmatch(text)
+def parse_timestamp(text: str) -> dt.datetime | None:
+    """An ISO-8601 local date-time as a naive datetime, or None when it is not one we accept."""
+    match = _TIMESTAMP.fullmatch(text)
     if not match:
         return None
     year, month, day, hour, minute, second, fraction = match.groups()
@@ -284,32 +128,6 @@ def parse_sold_at(text: str) -> dt.datetime | None:
         return None
 
 
-def code_rank(code: str, column_index: int) -> tuple[int, int]:
-    """Sort key of a value's code within a row: category first, then column order."""
-    return (_CATEGORY.get(code, _OWN_CHECK), column_index)
-
-
-def check_row(values: Mapping[str, Any]) -> RowCheck:
-    """Check a record's values (normalised column name → text, None or NESTED).
-
-    Columns absent from ``values`` count as empty. Returns the row's first code by the
-    documented precedence (duplicates are the caller's business) and the typed values.
-    """
-    typed: dict[str, Any] = {}
-    worst: tuple[tuple[int, int], str, str] | None = None
-    for index, column in enumerate(COLUMNS):
-        verdict = check_value(column, values.get(column))
-        if verdict.code is None:
-            typed[column] = verdict.value
-            continue
-        rank = code_rank(verdict.code, index)
-        if worst is None or rank < worst[0]:
-            worst = (rank, verdict.code, column)
-    if worst is None:
-        return RowCheck(None, None, typed)
-    return RowCheck(worst[1], worst[2], typed)
-
-
 def shape_rejected(code: str) -> RowCheck:
     """The verdict on a record whose shape is wrong (no values to check)."""
     if code not in _SHAPE_CODES:
@@ -317,9 +135,218 @@ def shape_rejected(code: str) -> RowCheck:
     return RowCheck(code, None, {})
 
 
-def row_message(code: str, column: str | None) -> str:
-    """A plain-language sentence for a row-level code."""
-    meaning = ROW_LEVEL[code]
-    if column and code in _CATEGORY:
-        return f"{column}: {meaning}"
-    return meaning
+def code_rank(code: str, column_index: int) -> tuple[int, int]:
+    """Sort key of a value's code within a row: category first, then column order."""
+    return (_CATEGORY.get(code, _OWN_CHECK), column_index)
+
+
+Checker = Callable[[str], ValueCheck]
+
+
+class Schema:
+    """A contract's columns and value rules, ready to check values and rows."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.columns: tuple[str, ...] = contract.names
+        self.required: tuple[str, ...] = contract.required
+        self.optional: tuple[str, ...] = contract.optional
+        self.text_columns = frozenset(c.name for c in contract.columns if c.is_text)
+        self.partition: str = contract.partition
+        self.dedup_key: tuple[str, ...] = contract.dedup_key
+        self.duplicate_code: str = contract.duplicate_code
+        self.max_field_chars = contract.max_field_chars
+        self.formula_prefixes = contract.formula_prefixes
+        self.row_level: dict[str, str] = {
+            "WRONG_FIELD_COUNT": "a CSV row has more or fewer fields than the header",
+            "MALFORMED_JSON_LINE": "a .jsonl line is not valid JSON",
+            "INVALID_RECORD": "a JSON array element or JSON Lines line is not an object",
+            "MISSING_VALUE": "a required value is empty, null or absent",
+            "NESTED_VALUE": "a JSON object or array where a single value is expected",
+            "FIELD_TOO_LONG": f"a value longer than {self.max_field_chars:,} characters",
+            "FORMULA_INJECTION": "a text value starts with "
+            + _listing([_prefix_words(p) for p in self.formula_prefixes]),
+            **contract.row_codes(),
+        }
+        self.all_codes: dict[str, str] = {**FILE_LEVEL, **self.row_level}
+        self._defaults = {c.name: _typed_default(c) for c in contract.columns if not c.required}
+        self._checks: dict[str, Checker] = {c.name: _checker(c) for c in contract.columns}
+
+    def __repr__(self) -> str:
+        return f"Schema({self.contract.name!r})"
+
+    def check_value(self, column: str, raw: Any) -> ValueCheck:
+        """Check one value of ``column``; ``raw`` is text, None (empty/absent) or NESTED.
+
+        Returns the value's first problem in the row-code precedence, else the typed value.
+        """
+        if raw is NESTED:
+            return ValueCheck("NESTED_VALUE", None)
+        text = "" if raw is None else raw.strip(" ")
+        if text == "":
+            if column in self._defaults:
+                return ValueCheck(None, self._defaults[column])
+            return ValueCheck("MISSING_VALUE", None)
+        if len(text) > self.max_field_chars:
+            return ValueCheck("FIELD_TOO_LONG", None)
+        if column in self.text_columns and text.startswith(self.formula_prefixes):
+            return ValueCheck("FORMULA_INJECTION", None)
+        return self._checks[column](text)
+
+    def check_row(self, values: Mapping[str, Any]) -> RowCheck:
+        """Check a record's values (normalised column name → text, None or NESTED).
+
+        Columns absent from ``values`` count as empty. Returns the row's first code by the
+        documented precedence (duplicates are the caller's business) and the typed values.
+        """
+        typed: dict[str, Any] = {}
+        worst: tuple[tuple[int, int], str, str] | None = None
+        for index, column in enumerate(self.columns):
+            verdict = self.check_value(column, values.get(column))
+            if verdict.code is None:
+                typed[column] = verdict.value
+                continue
+            rank = code_rank(verdict.code, index)
+            if worst is None or rank < worst[0]:
+                worst = (rank, verdict.code, column)
+        if worst is None:
+            return RowCheck(None, None, typed)
+        return RowCheck(worst[1], worst[2], typed)
+
+    def dedup_value(self, typed: Mapping[str, Any]) -> Any:
+        """A valid row's de-duplication key: the value of a one-column key, else a tuple."""
+        if len(self.dedup_key) == 1:
+            return typed[self.dedup_key[0]]
+        return tuple(typed[name] for name in self.dedup_key)
+
+    def row_message(self, code: str, column: str | None) -> str:
+        """A plain-language sentence for a row-level code."""
+        meaning = self.row_level[code]
+        if column and code in _CATEGORY:
+            return f"{column}: {meaning}"
+        return meaning
+
+
+@functools.cache
+def deployed() -> Schema:
+    """The schema of the contract this code was deployed with (bookstore from source)."""
+    return Schema(model.deployed())
+
+
+@functools.lru_cache(maxsize=16)
+def named(name_or_path: str) -> Schema:
+    """The schema of a bundled contract (or a contract file)."""
+    return Schema(model.get(name_or_path))
+
+
+def _listing(words: list[str]) -> str:
+    """``= + - @ tab or carriage return``: the last two joined by "or"."""
+    return " or ".join([" ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def _prefix_words(prefix: str) -> str:
+    return {"\t": "tab", "\r": "carriage return"}.get(prefix, prefix)
+
+
+def _typed_default(column: Column) -> Any:
+    if column.default is None:
+        return None
+    verdict = _checker(column)(str(column.default))
+    return verdict.value
+
+
+def _checker(column: Column) -> Checker:
+    invalid = ValueCheck(f"INVALID_{column.code}", None)
+    if column.is_decimal:
+        return _decimal_checker(column, invalid)
+    if column.type == "integer":
+        return _integer_checker(column, invalid)
+    if column.type == "timestamp":
+        return lambda text: _or_invalid(parse_timestamp(text), invalid)
+    if column.type == "date":
+        return lambda text: _or_invalid(_parse_date(text), invalid)
+    if column.type == "boolean":
+        return lambda text: _or_invalid(_BOOLEANS.get(text.lower()), invalid)
+    return _text_checker(column, invalid)
+
+
+def _or_invalid(value: Any, invalid: ValueCheck) -> ValueCheck:
+    return invalid if value is None else ValueCheck(None, value)
+
+
+def _parse_date(text: str) -> dt.date | None:
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _decimal_checker(column: Column, invalid: ValueCheck) -> Checker:
+    precision, scale = column.precision_scale
+    fraction = rf"(?:\.[0-9]{{1,{scale}}})?" if scale else ""
+    shape = re.compile(rf"-?([0-9]+){fraction}")
+    quantum = Decimal(1).scaleb(-scale)
+    non_finite = ValueCheck(f"NON_FINITE_{column.code}", None)
+    below = ValueCheck(f"NEGATIVE_{column.code}", None) if column.min == 0 else invalid
+
+    def check(text: str) -> ValueCheck:
+        if _NON_FINITE.fullmatch(text):
+            return non_finite
+        match = shape.fullmatch(text)
+        if not match or len(match.group(1).lstrip("0")) > precision - scale:
+            return invalid
+        value = Decimal(text).quantize(quantum)
+        if column.min is not None and value < column.min:
+            return below
+        if column.max is not None and value > column.max:
+            return invalid
+        return ValueCheck(None, abs(value) if value == 0 else value)  # "-0.00" is 0.00
+
+    return check
+
+
+def _integer_checker(column: Column, invalid: ValueCheck) -> Checker:
+    low = max(_INT32[0], column.min) if column.min is not None else _INT32[0]
+    high = min(_INT32[1], column.max) if column.max is not None else _INT32[1]
+
+    def check(text: str) -> ValueCheck:
+        if not _INTEGER.fullmatch(text) or len(text) > 12:
+            return invalid
+        value = int(text)
+        return ValueCheck(None, value) if low <= value <= high else invalid
+
+    return check
+
+
+def _text_checker(column: Column, invalid: ValueCheck) -> Checker:
+    pattern = re.compile(column.pattern) if column.pattern else None
+    allowed = {_case(v, column.case).lower(): v for v in column.allowed}
+    canonical = {v.lower(): v for v in column.canonical}
+
+    def check(text: str) -> ValueCheck:
+        value = _case(text, column.case)
+        if canonical:
+            collapsed = _WHITESPACE.sub(" ", value)
+            value = canonical.get(collapsed.lower(), collapsed)
+        if allowed:
+            listed = allowed.get(value.lower())
+            if listed is None or (column.case and listed != value):
+                return invalid
+            value = listed
+        if pattern is not None and not pattern.fullmatch(value):
+            return invalid
+        if column.max_length is not None and len(value) > column.max_length:
+            return invalid
+        return ValueCheck(None, value)
+
+    return check
+
+
+def _case(text: str, case: str | None) -> str:
+    if case == "lower":
+        return text.lower()
+    if case == "upper":
+        return text.upper()
+    return text

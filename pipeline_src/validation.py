@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from typing import IO, Any, NamedTuple
 
 from pipeline_src import naming
-from pipeline_src.dedup import SeenIds
+from pipeline_src.dedup import SeenKeys
 from pipeline_src.readers import FileProblem, Record, SalesFile, detect_format
-from pipeline_src.schema import FILE_LEVEL, check_row, row_message
+from pipeline_src.schema import FILE_LEVEL, Schema, deployed
 
 DEFAULT_MAX_BYTES = 512 << 20
 MAX_REASONS = 20
@@ -40,28 +40,29 @@ class CheckedRow(NamedTuple):
     record: Record
 
 
-def checked_rows(records: Iterator[Record]) -> Iterator[CheckedRow]:
-    """Check every record, duplicates of an earlier valid transaction_id included."""
-    seen = SeenIds()
+def checked_rows(records: Iterator[Record], schema: Schema) -> Iterator[CheckedRow]:
+    """Check every record, duplicates of an earlier valid row's dedup key included."""
+    seen = SeenKeys(schema.contract)
+    duplicate_column = schema.dedup_key[0] if schema.dedup_key else None
     for record in records:
         if record.shape:
             yield CheckedRow(record.row, record.shape, None, {}, record)
             continue
-        verdict = check_row(record.values)
+        verdict = schema.check_row(record.values)
         code, column = verdict.code, verdict.column
-        if code is None and not seen.add(verdict.values["transaction_id"]):
-            code, column = "DUPLICATE_TRANSACTION_ID", "transaction_id"
+        if code is None and schema.dedup_key and not seen.add(schema.dedup_value(verdict.values)):
+            code, column = schema.duplicate_code, duplicate_column
         yield CheckedRow(record.row, code, column, verdict.values, record)
 
 
-def open_sales_file(stream: IO[bytes], fmt: str) -> SalesFile:
+def open_sales_file(stream: IO[bytes], fmt: str, schema: Schema | None = None) -> SalesFile:
     """A :class:`SalesFile`; XLSX streams are spooled first (zip needs random access)."""
     if fmt == "xlsx" and not _seekable(stream):
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned)
         shutil.copyfileobj(stream, spool, 1 << 20)
         spool.seek(0)
         stream = spool  # type: ignore[assignment]
-    return SalesFile(stream, fmt)
+    return SalesFile(stream, fmt, schema)
 
 
 def _seekable(stream: Any) -> bool:
@@ -77,8 +78,13 @@ def validate(
     *,
     size: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    schema: Schema | None = None,
 ) -> dict[str, Any]:
-    """Validate the file ``key`` whose bytes ``stream`` yields; the report (see module doc)."""
+    """Validate the file ``key`` whose bytes ``stream`` yields; the report (see module doc).
+
+    ``schema``: the contract's rules (default: the contract this code was deployed with).
+    """
+    schema = schema or deployed()
     report: dict[str, Any] = {
         "valid": False,
         "format": None,
@@ -99,9 +105,9 @@ def validate(
             )
         if size == 0:
             raise FileProblem("EMPTY_FILE", "the file is empty (0 bytes)")
-        sales = open_sales_file(stream, fmt)
-        for checked in checked_rows(sales.records()):
-            _count(report, checked)
+        sales = open_sales_file(stream, fmt, schema)
+        for checked in checked_rows(sales.records(), schema):
+            _count(report, checked, schema)
         report["columns"] = sales.columns
         if sales.delimiter:
             report["delimiter"] = sales.delimiter
@@ -116,7 +122,7 @@ def validate(
     return report
 
 
-def _count(report: dict[str, Any], checked: CheckedRow) -> None:
+def _count(report: dict[str, Any], checked: CheckedRow, schema: Schema) -> None:
     report["rows"] += 1
     if checked.code is None:
         report["rows_valid"] += 1
@@ -128,7 +134,7 @@ def _count(report: dict[str, Any], checked: CheckedRow) -> None:
         report["reasons"].append(
             {
                 "code": checked.code,
-                "message": row_message(checked.code, checked.column),
+                "message": schema.row_message(checked.code, checked.column),
                 "row": checked.row,
             }
         )

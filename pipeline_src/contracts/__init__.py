@@ -19,11 +19,21 @@ from typing import Any, NamedTuple
 HERE = Path(__file__).resolve().parent
 FORMAT = 1
 SCHEMA_FILE = HERE / "contract.schema.json"
+DEPLOYED_NAME = "deployed.json"  # the contract an artifact carries (not a bundled business)
 TYPES = ("string", "integer", "date", "timestamp", "boolean")  # and decimal(p,s)
 DECIMAL = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
 CASES = ("lower", "upper")
 UNKNOWN = "?"  # the type of a column whose type is invalid (already reported)
 SALE_DATE_FALLBACKS = ("file_name_date", "upload_date")
+#: Added to every stored row by the pipeline: a contract cannot name a column so.
+LINEAGE_COLUMNS = (
+    "sale_date",
+    "source_key",
+    "source_version",
+    "source_row",
+    "ingested_at",
+    "load_id",
+)
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _MEASURE_TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)|([0-9]+(?:\.[0-9]+)?)|([-+*/()]))")
 
@@ -51,6 +61,7 @@ COLUMN_KEYS = {
     "min",
     "max",
     "max_length",
+    "invalid",
 }
 
 
@@ -76,7 +87,8 @@ class ContractInvalid(ValueError):
 
 def bundled() -> dict[str, Path]:
     """The contracts shipped with the kit, by business name."""
-    return {p.stem: p for p in sorted(HERE.glob("*.json")) if p.name != SCHEMA_FILE.name}
+    skip = {SCHEMA_FILE.name, DEPLOYED_NAME}
+    return {p.stem: p for p in sorted(HERE.glob("*.json")) if p.name not in skip}
 
 
 def load(name_or_path: str) -> dict[str, Any]:
@@ -133,6 +145,10 @@ def _check_column(place: str, column: Any, types: dict[str, str]) -> list[Contra
         return errors
     if name in types:
         errors.append(ContractError(f"{place}.name", f"duplicate column {name!r}"))
+    if name in LINEAGE_COLUMNS:
+        errors.append(
+            ContractError(f"{place}.name", f"{name!r} is a lineage column the pipeline adds")
+        )
     kind = column.get("type")
     if not is_type(kind):
         errors.append(
@@ -154,6 +170,9 @@ def _check_column(place: str, column: Any, types: dict[str, str]) -> list[Contra
                 errors.append(ContractError(f"{place}.{key}", "must be a list of strings"))
             elif len({v.lower() for v in values}) != len(values):
                 errors.append(ContractError(f"{place}.{key}", "a value is listed twice"))
+    for key in ("description", "invalid"):
+        if key in column and not isinstance(column[key], str):
+            errors.append(ContractError(f"{place}.{key}", "must be text"))
     if "case" in column and column["case"] not in CASES:
         errors.append(ContractError(f"{place}.case", f"one of {', '.join(CASES)}"))
     for key in ("min", "max"):
@@ -197,6 +216,10 @@ def _check_keys(document: dict[str, Any], types: dict[str, str]) -> list[Contrac
         if not isinstance(names, list):
             errors.append(ContractError(key, "a list of column names"))
             continue
+        if key == "partition_by" and len(names) != 1:
+            errors.append(ContractError(key, "exactly one partition column (format 1)"))
+        if key == "dedup_key" and not names:
+            errors.append(ContractError(key, "at least one column: what makes a sale unique"))
         for index, name in enumerate(names):
             if name not in types:
                 errors.append(
@@ -281,3 +304,6 @@ def _is_number(value: Any) -> bool:
     if isinstance(value, (int, float)):
         return True
     return isinstance(value, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value) is not None
+
+
+from pipeline_src.contracts import model as model  # noqa: E402 (objects over the format)

@@ -1,4 +1,4 @@
-"""Register the processed table and its genre partitions in the Glue Data Catalog (boto3).
+"""Register the processed table and its partitions in the Glue Data Catalog (boto3).
 
 The job registers its own partitions (no crawler). The table is created when absent; a table
 that lacks some of today's columns gets them appended (adding an optional column is a
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeline_src import naming
+from pipeline_src.contracts.model import Contract
 from pipeline_src.etl.table import glue_columns, glue_partition_keys, loads_glue_columns
 
 PARQUET_SERDE = {
@@ -37,19 +38,24 @@ def _storage(location: str, columns: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def table_input(name: str, location: str) -> dict[str, Any]:
+def table_input(name: str, location: str, contract: Contract) -> dict[str, Any]:
     """The sales table (every load's rows; analytics read the curated view over it)."""
+    business = contract.name.replace("_", " ").capitalize()
     return {
         "Name": name,
-        "Description": "Bookstore sales loaded by the retail pipeline (one row per sale)",
+        "Description": f"{business} sales loaded by the retail pipeline (one row per sale)",
         "TableType": "EXTERNAL_TABLE",
-        "Parameters": {"classification": "parquet", "parquet.compression": "SNAPPY"},
-        "StorageDescriptor": _storage(location, glue_columns()),
-        "PartitionKeys": glue_partition_keys(),
+        "Parameters": {
+            "classification": "parquet",
+            "parquet.compression": "SNAPPY",
+            "retailkit.contract": contract.name,
+        },
+        "StorageDescriptor": _storage(location, glue_columns(contract)),
+        "PartitionKeys": glue_partition_keys(contract),
     }
 
 
-def loads_table_input(name: str, location: str) -> dict[str, Any]:
+def loads_table_input(name: str, location: str, contract: Contract | None = None) -> dict[str, Any]:
     """The loads table: one commit marker per source file (unpartitioned)."""
     return {
         "Name": name,
@@ -62,7 +68,13 @@ def loads_table_input(name: str, location: str) -> dict[str, Any]:
 
 
 def ensure_table(
-    glue: Any, database: str, table: str, location: str, *, loads: bool = False
+    glue: Any,
+    database: str,
+    table: str,
+    location: str,
+    contract: Contract,
+    *,
+    loads: bool = False,
 ) -> str:
     """Create the table (sales, or with ``loads`` the loads table) if absent, append missing
     columns; returns what happened."""
@@ -70,10 +82,10 @@ def ensure_table(
     try:
         current = glue.get_table(DatabaseName=database, Name=table)["Table"]
     except glue.exceptions.EntityNotFoundException:
-        glue.create_table(DatabaseName=database, TableInput=spec(table, location))
+        glue.create_table(DatabaseName=database, TableInput=spec(table, location, contract))
         return "created"
     have = {c["Name"]: c["Type"] for c in current["StorageDescriptor"].get("Columns", [])}
-    wanted = loads_glue_columns() if loads else glue_columns()
+    wanted = loads_glue_columns() if loads else glue_columns(contract)
     conflicts = [
         f"{c['Name']} is {have[c['Name']]}, the pipeline writes {c['Type']}"
         for c in wanted
@@ -84,32 +96,35 @@ def ensure_table(
     missing = [c for c in wanted if c["Name"] not in have]
     if not missing:
         return "unchanged"
-    update = spec(table, current["StorageDescriptor"].get("Location") or location)
+    update = spec(table, current["StorageDescriptor"].get("Location") or location, contract)
     update["StorageDescriptor"]["Columns"] = current["StorageDescriptor"]["Columns"] + missing
     glue.update_table(DatabaseName=database, TableInput=update)
     return "columns added: " + ", ".join(c["Name"] for c in missing)
 
 
 def ensure_partitions(
-    glue: Any, database: str, table: str, bucket: str, genres: Iterable[str]
+    glue: Any, database: str, table: str, bucket: str, contract: Contract, values: Iterable[str]
 ) -> list[str]:
-    """Register the genre partitions not yet in the catalog; returns the ones added.
+    """Register the partitions (values of the contract's partition column) not yet in the
+    catalog; returns the ones added.
 
-    One BatchCreatePartition per 100 genres: those that exist already come back as
+    One BatchCreatePartition per 100 values: those that exist already come back as
     ``AlreadyExistsException`` errors (cheaper than listing every partition first).
     """
-    wanted = sorted(set(genres))
+    column = contract.partition
+    columns = glue_columns(contract)
+    wanted = sorted(set(values))
     added: list[str] = []
     for start in range(0, len(wanted), 100):
         chunk = wanted[start : start + 100]
         inputs = [
             {
-                "Values": [genre],
+                "Values": [value],
                 "StorageDescriptor": _storage(
-                    f"s3://{bucket}/{naming.partition_prefix(genre)}", glue_columns()
+                    f"s3://{bucket}/{naming.partition_prefix(column, value)}", columns
                 ),
             }
-            for genre in chunk
+            for value in chunk
         ]
         result = glue.batch_create_partition(
             DatabaseName=database, TableName=table, PartitionInputList=inputs
@@ -122,5 +137,5 @@ def ensure_partitions(
                 errors.append(error)
         if errors:
             raise RuntimeError(f"cannot register partitions of {database}.{table}: {errors}")
-        added += [genre for genre in chunk if genre not in existing]
+        added += [value for value in chunk if value not in existing]
     return added

@@ -1,23 +1,24 @@
 """Atomic visibility of one source file's rows: new files, one commit, then clean-up.
 
-A file's rows span one Parquet file per genre, and S3 cannot replace several objects at once:
-a job that died between two uploads would leave some genres new and others old or missing.
+A file's rows span one Parquet file per partition value (per genre for the bookstore), and
+S3 cannot replace several objects at once: a job that died between two uploads would leave
+some partitions new and others old or missing.
 So a load never overwrites what readers see:
 
-1. :func:`begin` records the load (its id and genres) under ``loads-pending/<stem>/``;
+1. :func:`begin` records the load (its id and partition values) under ``loads-pending/<stem>/``;
 2. it uploads its data files under names of its own, ``<stem>.<load id>.parquet``;
 3. :func:`commit` replaces one object, the source's marker ``loads/<stem>.parquet`` (a row
    of the ``<table>_loads`` table naming the load) — a single PUT, atomic in S3;
 4. :func:`stale_keys` names what to delete: the files of the load the marker named before
-   (its genres are in that marker) and of older attempts that never committed (their pending
-   records): no listing of the table's partitions. A run that dies after its commit but
-   before this clean-up leaves the replaced load's files behind, and no pending record
+   (its partition values are in that marker) and of older attempts that never committed
+   (their pending records): no listing of the table's partitions. A run that dies after its
+   commit but before this clean-up leaves the replaced load's files behind, and no pending record
    names them; so each marker also lists the loads it replaced (in the Parquet file's
    metadata, the last ``REPLACED_KEPT``), and the next commit deletes their files again.
 
 The curated view (``sql/athena/curated_sales.sql``) shows a row only when the marker names its
 load, so an uncommitted load (a crash mid-write) is never visible and a replaced one vanishes
-at the commit, all genres at once.
+at the commit, all partitions at once.
 
 Concurrent runs for the same key: load ids sort by (upload time, job start); the commit is a
 compare-and-swap (S3 conditional PUT, ``If-Match``/``If-None-Match``), and a run never
@@ -59,8 +60,8 @@ def new_load_id(uploaded_at: dt.datetime, started: dt.datetime, token: str | Non
 class Marker(NamedTuple):
     load_id: str | None  # None: nothing committed yet
     etag: str | None
-    genres: list[str]
-    replaced: tuple[tuple[str, list[str]], ...] = ()  # (load id, genres) maybe not cleaned up
+    partitions: list[str]  # the load's partition values
+    replaced: tuple[tuple[str, list[str]], ...] = ()  # (load id, values) maybe not cleaned up
 
 
 class Commit(NamedTuple):
@@ -69,13 +70,14 @@ class Commit(NamedTuple):
     current: str  # the load the marker names now
 
 
-def data_keys(source_key: str, load_id: str, genres: list[str]) -> list[str]:
-    return [naming.data_key(source_key, genre, load_id) for genre in genres]
+def data_keys(source_key: str, load_id: str, column: str, values: list[str]) -> list[str]:
+    """The data files of a load: one per value of the partition ``column``."""
+    return [naming.data_key(source_key, column, value, load_id) for value in values]
 
 
-def begin(s3: Any, bucket: str, source_key: str, load_id: str, genres: list[str]) -> None:
+def begin(s3: Any, bucket: str, source_key: str, load_id: str, partitions: list[str]) -> None:
     """Record a load before it writes anything, so a crashed attempt can be cleaned up."""
-    body = json.dumps({"load_id": load_id, "genres": sorted(genres)}).encode()
+    body = json.dumps({"load_id": load_id, "partitions": sorted(partitions)}).encode()
     s3.put_object(Bucket=bucket, Key=naming.pending_key(source_key, load_id), Body=body)
 
 
@@ -84,12 +86,12 @@ def marker_body(
     version: str,
     load_id: str,
     rows: int,
-    genres: list[str],
+    partitions: list[str],
     replaced: Sequence[tuple[str, list[str]]] = (),
 ) -> bytes:
     """The one-row Parquet commit marker; the loads it replaces go in the file's metadata."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    columns = [[source_key], [version], [load_id], [rows], [now], [json.dumps(sorted(genres))]]
+    columns = [[source_key], [version], [load_id], [rows], [now], [json.dumps(sorted(partitions))]]
     schema = LOADS_SCHEMA.with_metadata({REPLACED_METADATA: json.dumps(list(replaced))})
     buffer = io.BytesIO()
     pq.write_table(pa.table(columns, schema=schema), buffer, compression="snappy")
@@ -100,11 +102,11 @@ def replaced_by(marker: Marker) -> list[tuple[str, list[str]]]:
     """What a commit over ``marker`` replaces: its load, then the loads it replaced."""
     if marker.load_id is None:
         return []
-    return [(marker.load_id, marker.genres), *marker.replaced][:REPLACED_KEPT]
+    return [(marker.load_id, marker.partitions), *marker.replaced][:REPLACED_KEPT]
 
 
 def read_marker(s3: Any, bucket: str, source_key: str) -> Marker:
-    """The source's committed load, its marker's ETag and the load's genres."""
+    """The source's committed load, its marker's ETag and the load's partition values."""
     try:
         got = s3.get_object(Bucket=bucket, Key=naming.load_marker_key(source_key))
     except ClientError as exc:
@@ -117,13 +119,20 @@ def read_marker(s3: Any, bucket: str, source_key: str) -> Marker:
     return Marker(
         row["load_id"],
         got["ETag"],
-        json.loads(row.get("genres") or "[]"),
-        tuple((load, list(genres)) for load, genres in replaced),
+        # "genres": the markers of kits before contracts
+        json.loads(row.get("partitions") or row.get("genres") or "[]"),
+        tuple((load, list(values)) for load, values in replaced),
     )
 
 
 def commit(
-    s3: Any, bucket: str, source_key: str, version: str, load_id: str, rows: int, genres: list[str]
+    s3: Any,
+    bucket: str,
+    source_key: str,
+    version: str,
+    load_id: str,
+    rows: int,
+    partitions: list[str],
 ) -> Commit:
     """Point the source's marker at ``load_id`` unless a newer load holds it (see module)."""
     key = naming.load_marker_key(source_key)
@@ -131,7 +140,7 @@ def commit(
         marker = read_marker(s3, bucket, source_key)
         if marker.load_id is not None and marker.load_id > load_id:
             return Commit(False, marker, marker.load_id)
-        body = marker_body(source_key, version, load_id, rows, genres, replaced_by(marker))
+        body = marker_body(source_key, version, load_id, rows, partitions, replaced_by(marker))
         try:
             conditional_put(s3, bucket, key, body, marker.etag)
         except ClientError as exc:
@@ -173,16 +182,25 @@ def supports_conditional_put(s3: Any) -> bool:
 
 
 def stale_keys(
-    s3: Any, bucket: str, source_key: str, load_id: str, genres: list[str], done: Commit
+    s3: Any,
+    bucket: str,
+    source_key: str,
+    load_id: str,
+    column: str,
+    partitions: list[str],
+    done: Commit,
 ) -> list[str]:
     """What to delete after this load's commit attempt: data files and pending records."""
     if not done.committed:  # superseded: this load never shows
-        return [*data_keys(source_key, load_id, genres), naming.pending_key(source_key, load_id)]
+        return [
+            *data_keys(source_key, load_id, column, partitions),
+            naming.pending_key(source_key, load_id),
+        ]
     stale = [
         key
-        for old, old_genres in replaced_by(done.previous)
+        for old, old_values in replaced_by(done.previous)
         if old != load_id
-        for key in data_keys(source_key, old, old_genres)
+        for key in data_keys(source_key, old, column, old_values)
     ]
     prefix = naming.pending_prefix(source_key)
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
@@ -193,7 +211,8 @@ def stale_keys(
         elif LOAD_ID.match(other) and other < load_id:  # an attempt that never committed
             record = _pending_record(s3, bucket, key)
             if record is not None:
-                stale += [*data_keys(source_key, other, record.get("genres", [])), key]
+                values = record.get("partitions", record.get("genres", []))
+                stale += [*data_keys(source_key, other, column, values), key]
     return stale
 
 

@@ -5,7 +5,10 @@ Arguments (Glue passes ``--name value`` pairs; ``getResolvedOptions`` is not nee
 ``--source-bucket --source-key --source-version --uploaded-at`` the uploaded object,
 ``--processed-bucket --database --table`` where the rows go (job default arguments).
 
-extract: download the exact object version; transform: typed Parquet per genre plus rejects
+The contract (columns, rules, partition column) is the one the job's library zip carries
+(:func:`pipeline_src.contracts.model.deployed`).
+
+extract: download the exact object version; transform: typed Parquet per partition plus rejects
 (:mod:`pipeline_src.etl.transform`); load: upload the files under names of this load, register
 the partitions, commit the load (one atomic PUT: :mod:`pipeline_src.etl.commit`), delete the
 source's older files, write the data-quality summary to ``summaries/<key>.json`` (the
@@ -25,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, NamedTuple
 
-from pipeline_src import naming
+from pipeline_src import naming, schema
 from pipeline_src.etl.catalog import ensure_partitions, ensure_table
 from pipeline_src.etl.commit import begin, commit, delete_keys, new_load_id, stale_keys
 from pipeline_src.etl.faults import Faults
@@ -122,10 +125,12 @@ def extract(s3: Any, source: SourceInfo, work_dir: str) -> str:
     return path
 
 
-def transform(path: str, source: SourceInfo, work_dir: str) -> TransformResult:
+def transform(
+    path: str, source: SourceInfo, work_dir: str, rules: schema.Schema
+) -> TransformResult:
     out_dir = os.path.join(work_dir, "out")
     os.makedirs(out_dir, exist_ok=True)
-    return transform_file(path, detect_format(source.key), source, out_dir)
+    return transform_file(path, detect_format(source.key), source, out_dir, rules)
 
 
 def load(
@@ -135,6 +140,7 @@ def load(
     args: dict[str, str],
     started: float,
     faults: Faults,
+    rules: schema.Schema,
 ) -> dict[str, Any]:
     """Upload under this load's names, catalog, commit, clean up; the summary.
 
@@ -144,9 +150,13 @@ def load(
     s3, glue = clients.s3, clients.glue
     bucket, database, table = args["--processed-bucket"], args["--database"], args["--table"]
     loads_table = loads_table_name(table)
-    genres = sorted(result.files)
-    begin(s3, bucket, source.key, source.load_id, genres)
-    targets = {naming.data_key(source.key, g, source.load_id): p for g, p in result.files.items()}
+    contract, column = rules.contract, rules.partition
+    values = sorted(result.files)
+    begin(s3, bucket, source.key, source.load_id, values)
+    targets = {
+        naming.data_key(source.key, column, value, source.load_id): path
+        for value, path in result.files.items()
+    }
     written = sorted(targets)
     bytes_written = 0
     with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:  # boto3 clients are thread-safe
@@ -155,13 +165,15 @@ def load(
             upload.result()
             bytes_written += os.path.getsize(targets[uploads[upload]])
             faults.after_data_file(s3, bucket, source.key)
-    table_change = ensure_table(glue, database, table, f"s3://{bucket}/{naming.TABLE_PREFIX}")
-    ensure_table(glue, database, loads_table, f"s3://{bucket}/{naming.LOADS_PREFIX}", loads=True)
-    added = ensure_partitions(glue, database, table, bucket, genres)
+    location = f"s3://{bucket}/{naming.TABLE_PREFIX}"
+    table_change = ensure_table(glue, database, table, location, contract)
+    loads_location = f"s3://{bucket}/{naming.LOADS_PREFIX}"
+    ensure_table(glue, database, loads_table, loads_location, contract, loads=True)
+    added = ensure_partitions(glue, database, table, bucket, contract, values)
     done = commit(
-        s3, bucket, source.key, source.version_id, source.load_id, result.rows_accepted, genres
+        s3, bucket, source.key, source.version_id, source.load_id, result.rows_accepted, values
     )
-    stale = stale_keys(s3, bucket, source.key, source.load_id, genres, done)
+    stale = stale_keys(s3, bucket, source.key, source.load_id, column, values, done)
     rejects_key = naming.rejects_key(source.key)
     if done.committed and result.rejects_path:
         s3.upload_file(result.rejects_path, bucket, rejects_key)
@@ -182,8 +194,10 @@ def load(
         "rows_rejected": result.rows_rejected,
         "rejected_by_reason": dict(sorted(result.rejected_by_reason.items())),
         "duplicates_dropped": result.duplicates_dropped,
+        "contract": contract.name,
+        "partition_column": column,
         "partitions_written": sorted(result.files),
-        "rows_by_genre": dict(sorted(result.rows_by_genre.items())),
+        "rows_by_partition": dict(sorted(result.rows_by_partition.items())),
         "files_written": [f"s3://{bucket}/{key}" for key in written],
         "bytes_written": bytes_written,
         "load_id": source.load_id,
@@ -225,14 +239,15 @@ def run(session: Any, args: dict[str, str]) -> dict[str, Any]:
     source = source_from_args(args, clients.s3)
     faults = Faults.from_args(args, source.key)
     faults.install(clients.s3)
+    rules = schema.deployed()
     with tempfile.TemporaryDirectory(prefix="retail-etl-") as work_dir:
         path = extract(clients.s3, source, work_dir)
-        result = transform(path, source, work_dir)
+        result = transform(path, source, work_dir, rules)
         if result.rows_accepted == 0:  # nothing to commit: the visible rows stay as they are
             raise RuntimeError(
                 f"NO_VALID_ROWS: all {result.rows_read} rows of {source.key} were rejected"
             )
-        summary = load(clients, result, source, args, started, faults)
+        summary = load(clients, result, source, args, started, faults, rules)
     return summary
 
 

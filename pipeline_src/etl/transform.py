@@ -4,15 +4,17 @@ Two ways in, one way out:
 
 - **CSV fast path**: pyarrow's multi-threaded CSV reader in batches. Low-cardinality columns
   are read dictionary-encoded and each *distinct* value is checked once with the same pure
-  rules as the validator (:func:`pipeline_src.schema.check_value`); transaction ids are
-  checked with a vectorised regex (the few that fail are checked exactly). Rows that fail go
-  through :func:`pipeline_src.schema.check_row` for their exact reason code.
+  rules as the validator (:meth:`pipeline_src.schema.Schema.check_value`); the
+  de-duplication key's columns are read as plain text (an id such as ``T`` + 8 digits is
+  checked with one vectorised regex, the few that fail exactly). Rows that fail go through
+  :meth:`~pipeline_src.schema.Schema.check_row` for their exact reason code.
 - **Record path** (JSON, JSON Lines, XLSX, and any CSV the fast path cannot read exactly:
   ragged rows, a header spanning lines, ...): the validator's own record reader and checks.
 
-Both give the same rows with the same numbers; accepted rows are de-duplicated by
-transaction_id (first kept), and written per genre with lineage columns. Memory stays
-bounded: one batch at a time plus at most ``MIN_ROWS_PER_GROUP`` buffered rows per genre.
+Both give the same rows with the same numbers; accepted rows are de-duplicated by the
+contract's key (first kept), and written per partition value with lineage columns. Memory
+stays bounded: one batch at a time plus at most ``MIN_ROWS_PER_GROUP`` buffered rows per
+partition value (and the keys seen: a bitmap for ids such as ``T`` + 8 digits, else a set).
 """
 
 from __future__ import annotations
@@ -35,24 +37,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipeline_src import naming
-from pipeline_src.dedup import SeenIds
-from pipeline_src.etl.table import (
-    BATCH_SCHEMA,
-    DATA_FIELDS,
-    FILE_SCHEMA,
-    MIN_ROWS_PER_GROUP,
-    PARTITION_COLUMN,
-)
+from pipeline_src.dedup import SeenKeys
+from pipeline_src.etl.table import MIN_ROWS_PER_GROUP, batch_schema, file_schema
 from pipeline_src.readers import FileProblem, detect_delimiter
-from pipeline_src.schema import (
-    COLUMNS,
-    FORMULA_PREFIXES,
-    REQUIRED_COLUMNS,
-    check_row,
-    check_value,
-    normalise_column_name,
-    row_message,
-)
+from pipeline_src.schema import Schema, deployed, normalise_column_name
 from pipeline_src.validation import checked_rows, open_sales_file
 
 CSV_BLOCK_BYTES = 4 << 20
@@ -61,51 +49,52 @@ READ_AHEAD_STOP_S = 30.0  # wait for the read-ahead thread to end (a daemon thre
 READ_AHEAD_WAIT_S = 300.0  # one CSV block (4 MiB) takes milliseconds to parse
 WRITER_THREADS = 2
 RECORD_BATCH_ROWS = 50_000
-# Dictionary pages only where values repeat, min/max statistics where queries filter: both
-# cost time on unique text such as transaction_id.
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "snappy",
-    # No ARROW:schema in the files: they are written with dictionary-typed lineage columns
-    # (see WRITE_SCHEMA), and without it every reader sees exactly FILE_SCHEMA's types.
-    "store_schema": False,
-    "use_dictionary": [
-        "title",
-        "price",
-        "age_group",
-        "book_id",
-        "store_id",
-        "quantity",
-        "payment_method",
-        "sale_date",
-        "source_key",
-        "source_version",
-        "ingested_at",
-        "load_id",
-    ],
-    "write_statistics": [
-        "price",
-        "age_group",
-        "sold_at",
-        "store_id",
-        "quantity",
-        "sale_date",
-        "source_row",
-        "ingested_at",
-    ],
-}
 # The lineage columns are one value per row group (sale_date: a few): handed to the Parquet
 # writer already dictionary-encoded, it writes them without hashing every row (~1/3 of the
 # encoding time of the seed format's files).
 _DICTIONARY_LINEAGE = ("sale_date", "source_key", "source_version", "ingested_at", "load_id")
-WRITE_SCHEMA = pa.schema(
-    [
-        pa.field(f.name, pa.dictionary(pa.int32(), f.type)) if f.name in _DICTIONARY_LINEAGE else f
-        for f in FILE_SCHEMA
-    ]
-)
-_TYPES = {field.name: field.type for field in (*DATA_FIELDS, BATCH_SCHEMA.field("genre"))}
-_TRANSACTION_ID = r"^T[0-9]{8}$"
-REJECT_COLUMNS = ("row", "reason_code", "reason", "column", *COLUMNS, "record")
+
+
+class Layout:
+    """What the transform writes for one contract: Arrow schemas and Parquet options."""
+
+    def __init__(self, schema: Schema) -> None:
+        contract = schema.contract
+        self.schema = schema
+        self.partition = schema.partition
+        self.batch_schema = batch_schema(contract)
+        self.file_schema = file_schema(contract)
+        self.write_schema = pa.schema(
+            [
+                pa.field(f.name, pa.dictionary(pa.int32(), f.type))
+                if f.name in _DICTIONARY_LINEAGE
+                else f
+                for f in self.file_schema
+            ]
+        )
+        self.types = {f.name: f.type for f in self.batch_schema}
+        self.sale_date_column = contract.sale_date_column
+        self.reject_columns = ("row", "reason_code", "reason", "column", *schema.columns, "record")
+        keys = set(contract.dedup_key)
+        stored = [c for c in contract.data_columns]
+        # Dictionary pages only where values repeat, min/max statistics where queries filter:
+        # both cost time on unique text such as a transaction id.
+        self.parquet_options: dict[str, Any] = {
+            "compression": "snappy",
+            # No ARROW:schema in the files: they are written with dictionary-typed lineage
+            # columns (see write_schema), and without it every reader sees file_schema's types.
+            "store_schema": False,
+            "use_dictionary": [
+                c.name for c in stored if c.name not in keys and c.type != "timestamp"
+            ]
+            + ["sale_date", "source_key", "source_version", "ingested_at", "load_id"],
+            "write_statistics": [
+                c.name
+                for c in stored
+                if not c.is_text or c.allowed or not (c.required or c.pattern)
+            ]
+            + ["sale_date", "source_row", "ingested_at"],
+        }
 
 
 class SourceInfo(NamedTuple):
@@ -127,7 +116,8 @@ class Rejected(NamedTuple):
 
 
 class Batch(NamedTuple):
-    """Accepted rows per genre (``BATCH_SCHEMA`` less genre), rejected rows, rows read."""
+    """Accepted rows per partition value (the batch schema less the partition column),
+    rejected rows, rows read."""
 
     groups: dict[str, pa.Table]
     rejected: list[Rejected]
@@ -135,14 +125,14 @@ class Batch(NamedTuple):
 
 
 class TransformResult(NamedTuple):
-    files: dict[str, str]  # genre → local Parquet path
+    files: dict[str, str]  # partition value → local Parquet path
     rejects_path: str | None
     rows_read: int
     rows_accepted: int
     rows_rejected: int
     rejected_by_reason: dict[str, int]
     duplicates_dropped: int
-    rows_by_genre: dict[str, int]
+    rows_by_partition: dict[str, int]
     fast_path: bool
     date_source: str
 
@@ -159,34 +149,31 @@ def transform_file(
     fmt: str,
     source: SourceInfo,
     out_dir: str,
+    schema: Schema | None = None,
     *,
     ingested_at: dt.datetime | None = None,
 ) -> TransformResult:
-    """Transform the local file ``path`` (format ``fmt``) into ``out_dir``."""
+    """Transform the local file ``path`` (format ``fmt``) into ``out_dir``.
+
+    ``schema``: the contract's rules (default: the contract this code was deployed with).
+    """
+    layout = Layout(schema or deployed())
     ingested_at = ingested_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    fallback_date, date_source = default_sale_date(source)
-    fast = fmt == "csv"
-    if fast:
+    fallback_date, date_source = default_sale_date(source, layout.schema.contract)
+    run = (source, out_dir, ingested_at, fallback_date, date_source, layout)
+    if fmt == "csv":
         try:
-            return _run(
-                _csv_fast_batches(path),
-                source,
-                out_dir,
-                ingested_at,
-                fallback_date,
-                True,
-                date_source,
-            )
+            return _run(_csv_fast_batches(path, layout), True, *run)
         except FastPathUnavailable:
-            fast = False
-    return _run(
-        _record_batches(path, fmt), source, out_dir, ingested_at, fallback_date, False, date_source
-    )
+            pass
+    return _run(_record_batches(path, fmt, layout), False, *run)
 
 
-def default_sale_date(source: SourceInfo) -> tuple[dt.date, str]:
-    """The sale date of rows without sold_at: the date in the key, else the upload date."""
-    in_key = naming.date_in_key(source.key)
+def default_sale_date(source: SourceInfo, contract: Any = None) -> tuple[dt.date, str]:
+    """The sale date of rows without a sale-date value: the contract's fall-backs in order —
+    the date in the key (``file_name_date``), else the upload date."""
+    fallbacks = contract.sale_date_fallbacks if contract is not None else ("file_name_date",)
+    in_key = naming.date_in_key(source.key) if "file_name_date" in fallbacks else None
     if in_key is not None:
         return in_key, "key"
     return source.uploaded_at.date(), "upload"
@@ -194,16 +181,17 @@ def default_sale_date(source: SourceInfo) -> tuple[dt.date, str]:
 
 def _run(
     batches: Iterator[Batch],
+    fast: bool,
     source: SourceInfo,
     out_dir: str,
     ingested_at: dt.datetime,
     fallback_date: dt.date,
-    fast: bool,
     date_source: str,
+    layout: Layout,
 ) -> TransformResult:
     os.makedirs(out_dir, exist_ok=True)
-    writer = PartitionWriter(out_dir, source, ingested_at, fallback_date)
-    rejects = RejectWriter(os.path.join(out_dir, "rejects.csv"))
+    writer = PartitionWriter(out_dir, source, ingested_at, fallback_date, layout)
+    rejects = RejectWriter(os.path.join(out_dir, "rejects.csv"), layout)
     rows_read = 0
     by_reason: dict[str, int] = {}
     try:
@@ -224,11 +212,11 @@ def _run(
         files=files,
         rejects_path=rejects.path if rows_rejected else None,
         rows_read=rows_read,
-        rows_accepted=sum(writer.rows_by_genre.values()),
+        rows_accepted=sum(writer.rows_by_partition.values()),
         rows_rejected=rows_rejected,
         rejected_by_reason=by_reason,
-        duplicates_dropped=by_reason.get("DUPLICATE_TRANSACTION_ID", 0),
-        rows_by_genre=dict(writer.rows_by_genre),
+        duplicates_dropped=by_reason.get(layout.schema.duplicate_code, 0),
+        rows_by_partition=dict(writer.rows_by_partition),
         fast_path=fast,
         date_source=date_source,
     )
@@ -237,13 +225,15 @@ def _run(
 # --- record path (any format) -------------------------------------------------------------
 
 
-def _record_batches(path: str, fmt: str) -> Iterator[Batch]:
+def _record_batches(path: str, fmt: str, layout: Layout) -> Iterator[Batch]:
+    schema = layout.schema
+    names = layout.batch_schema.names
     with open(path, "rb") as stream:
-        sales = open_sales_file(stream, fmt)
-        columns: dict[str, list[Any]] = {name: [] for name in BATCH_SCHEMA.names}
+        sales = open_sales_file(stream, fmt, schema)
+        columns: dict[str, list[Any]] = {name: [] for name in names}
         rejected: list[Rejected] = []
         rows = 0
-        for checked in checked_rows(sales.records()):
+        for checked in checked_rows(sales.records(), schema):
             rows += 1
             if checked.code is not None:
                 record = checked.record
@@ -251,32 +241,33 @@ def _record_batches(path: str, fmt: str) -> Iterator[Batch]:
                     Rejected(checked.row, checked.code, checked.column, record.values, record.raw)
                 )
             else:
-                for name in COLUMNS:
+                for name in schema.columns:
                     columns[name].append(checked.values.get(name))
                 columns["source_row"].append(checked.row)
             if rows >= RECORD_BATCH_ROWS:
-                yield Batch(group_by_genre(_table(columns)), rejected, rows)
-                columns = {name: [] for name in BATCH_SCHEMA.names}
+                yield Batch(group_by_partition(_table(columns, layout), layout), rejected, rows)
+                columns = {name: [] for name in names}
                 rejected, rows = [], 0
-        yield Batch(group_by_genre(_table(columns)), rejected, rows)
+        yield Batch(group_by_partition(_table(columns, layout), layout), rejected, rows)
 
 
-def group_by_genre(table: pa.Table) -> dict[str, pa.Table]:
-    """Split a ``BATCH_SCHEMA`` table by genre (the genre column removed)."""
+def group_by_partition(table: pa.Table, layout: Layout) -> dict[str, pa.Table]:
+    """Split a batch-schema table by partition value (the partition column removed)."""
     if table.num_rows == 0:
         return {}
-    genres = pc.dictionary_encode(table.column(PARTITION_COLUMN)).combine_chunks()
-    codes = genres.indices.to_numpy()
-    data = table.drop_columns([PARTITION_COLUMN])
+    values = pc.dictionary_encode(table.column(layout.partition)).combine_chunks()
+    codes = values.indices.to_numpy()
+    data = table.drop_columns([layout.partition])
     return {
-        genre: data.take(pa.array(np.flatnonzero(codes == code)))
-        for code, genre in enumerate(genres.dictionary.to_pylist())
+        value: data.take(pa.array(np.flatnonzero(codes == code)))
+        for code, value in enumerate(values.dictionary.to_pylist())
     }
 
 
-def _table(columns: dict[str, list[Any]]) -> pa.Table:
+def _table(columns: dict[str, list[Any]], layout: Layout) -> pa.Table:
     return pa.table(
-        [pa.array(columns[field.name], field.type) for field in BATCH_SCHEMA], schema=BATCH_SCHEMA
+        [pa.array(columns[field.name], field.type) for field in layout.batch_schema],
+        schema=layout.batch_schema,
     )
 
 
@@ -288,7 +279,7 @@ class _Header(NamedTuple):
     names: list[str]  # normalised, one per file column
 
 
-def read_header(path: str) -> _Header:
+def read_header(path: str, schema: Schema) -> _Header:
     """The header of a CSV the fast path can read: first line, no quotes, known delimiter."""
     with open(path, "rb") as stream:
         line = stream.readline(1 << 20)
@@ -298,7 +289,7 @@ def read_header(path: str) -> _Header:
     delimiter = detect_delimiter(text)
     names = [normalise_column_name(name) for name in text.split(delimiter)]
     named = [n for n in names if n]
-    if len(set(named)) != len(named) or any(c not in names for c in REQUIRED_COLUMNS):
+    if len(set(named)) != len(named) or any(c not in names for c in schema.required):
         raise FileProblem("MISSING_COLUMNS", "the header does not match the sales columns")
     return _Header(delimiter, names)
 
@@ -306,9 +297,11 @@ def read_header(path: str) -> _Header:
 class _ValueCache:
     """Per column, each distinct raw text checked once: ok, typed value and empty flags."""
 
-    def __init__(self, column: str) -> None:
+    def __init__(self, column: str, layout: Layout) -> None:
         self.column = column
-        self.known = column in _TYPES
+        self.schema = layout.schema
+        self.known = column in self.schema.columns
+        self.type = layout.types.get(column, pa.null())
         self._raw: list[str] = []
         self._ok: list[bool] = []
         self._values: list[Any] = []
@@ -332,7 +325,7 @@ class _ValueCache:
 
     def _add(self, raw: str) -> None:
         if self.known:
-            check = check_value(self.column, raw)
+            check = self.schema.check_value(self.column, raw)
             self._ok.append(check.code is None)
             self._values.append(check.value)
         else:
@@ -346,14 +339,14 @@ class _ValueCache:
             self._arrays = (
                 pa.array(self._raw, pa.string()),
                 np.array(self._ok, dtype=bool),
-                pa.array(self._values, _TYPES.get(self.column, pa.null())),
+                pa.array(self._values, self.type),
                 np.array(self._empty, dtype=bool),
             )
         return self._arrays
 
 
-class _GenreCodes:
-    """A small integer per canonical genre, stable across batches."""
+class _PartitionCodes:
+    """A small integer per partition value, stable across batches."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
@@ -372,18 +365,33 @@ class _GenreCodes:
 
 
 class _FastState:
-    def __init__(self, header: _Header) -> None:
+    def __init__(self, header: _Header, layout: Layout) -> None:
         self.header = header
-        self.caches = {name: _ValueCache(name) for name in header.names if name}
-        self.genres = _GenreCodes()
-        self.bitmap = np.frombuffer(SeenIds().bits, dtype=np.uint8)
+        self.layout = layout
+        self.keys = layout.schema.dedup_key  # read as plain text: unique values
+        self.caches = {
+            name: _ValueCache(name, layout)
+            for name in header.names
+            if name and name not in self.keys
+        }
+        self.partitions = _PartitionCodes()
+        self.seen = SeenKeys(layout.schema.contract)
         self.next_row = 1
 
 
-def _csv_fast_batches(path: str) -> Iterator[Batch]:
-    state = _FastState(read_header(path))
+def _fast_path_fits(layout: Layout) -> bool:
+    """The fast path reads de-duplication key columns as plain text: they must be text."""
+    contract = layout.schema.contract
+    keys = contract.dedup_key
+    return layout.partition not in keys and all(contract.column(k).is_text for k in keys)
+
+
+def _csv_fast_batches(path: str, layout: Layout) -> Iterator[Batch]:
+    if not _fast_path_fits(layout):
+        raise FastPathUnavailable("a de-duplication key column is not text")
+    state = _FastState(read_header(path, layout.schema), layout)
     try:
-        for record_batch in _read_ahead(_open_csv(path, state.header)):
+        for record_batch in _read_ahead(_open_csv(path, state)):
             batch = _fast_batch(record_batch, state)
             if batch.rows_read:
                 yield batch
@@ -436,12 +444,15 @@ def _next_parsed(ready: queue.Queue) -> Any:
         ) from None
 
 
-def _open_csv(path: str, header: _Header) -> pacsv.CSVStreamingReader:
+def _open_csv(path: str, state: _FastState) -> pacsv.CSVStreamingReader:
     """pyarrow's streaming reader: every column as (dictionary-encoded) text."""
+    header = state.header
     names = [f"c{i}" for i in range(len(header.names))]
     dictionary = pa.dictionary(pa.int32(), pa.string())
     types = {name: dictionary for name in names}
-    types[names[header.names.index("transaction_id")]] = pa.string()
+    for key in state.keys:
+        if key in header.names:
+            types[names[header.names.index(key)]] = pa.string()
     return pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
@@ -456,34 +467,55 @@ def _open_csv(path: str, header: _Header) -> pacsv.CSVStreamingReader:
     )
 
 
+def _key_checks(
+    name: str, column: pa.Array, state: _FastState
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """A key column's checks: ok and empty per row, and its typed (normalised) values.
+
+    Ids of the key's bitmap lane are checked with one vectorised regex; the others exactly.
+    """
+    count = len(column)
+    lane = state.seen.compact
+    if lane is not None:
+        ok = pc.match_substring_regex(column, lane.pattern).to_numpy(zero_copy_only=False)
+    else:
+        ok = np.zeros(count, dtype=bool)
+    empty = np.zeros(count, dtype=bool)
+    rescued: dict[int, Any] = {}
+    schema = state.layout.schema
+    for index in np.flatnonzero(~ok):
+        raw = column[int(index)].as_py()
+        check = schema.check_value(name, raw)
+        ok[index] = check.code is None
+        empty[index] = not raw.strip(" ")
+        if check.code is None and check.value != raw:
+            rescued[int(index)] = check.value
+    if rescued:
+        mask = np.zeros(count, dtype=bool)
+        mask[list(rescued)] = True
+        column = pc.replace_with_mask(column, pa.array(mask), pa.array(list(rescued.values())))
+    return ok, empty, column
+
+
 def _fast_batch(record_batch: pa.RecordBatch, state: _FastState) -> Batch:
+    layout = state.layout
     count = record_batch.num_rows
     ok = np.ones(count, dtype=bool)
     empty = np.ones(count, dtype=bool)
     typed: dict[str, tuple[pa.Array, np.ndarray]] = {}  # dictionary values, row → entry
     raw_columns: dict[str, pa.Array] = {}
-    tid_rescued: dict[int, Any] = {}
+    keys: dict[str, pa.Array] = {}  # key column → typed values (plain text)
     for i, name in enumerate(state.header.names):
         column = record_batch.column(i)
-        if name == "transaction_id":
+        if name in state.keys:
             raw_columns[name] = column
-            tid_ok = pc.match_substring_regex(column, _TRANSACTION_ID).to_numpy(
-                zero_copy_only=False
-            )
-            tid_empty = np.zeros(count, dtype=bool)
-            for index in np.flatnonzero(~tid_ok):
-                raw = column[int(index)].as_py()
-                check = check_value(name, raw)
-                tid_ok[index] = check.code is None
-                tid_empty[index] = not raw.strip(" ")
-                if check.code is None and check.value != raw:
-                    tid_rescued[int(index)] = check.value
-            ok &= tid_ok
-            empty &= tid_empty
+            key_ok, key_empty, keys[name] = _key_checks(name, column, state)
+            ok &= key_ok
+            empty &= key_empty
             continue
         if not name:
             name = f"#{i}"  # an unnamed column: only its emptiness matters
-        cache = state.caches.setdefault(name, _ValueCache(name))
+        cache = state.caches.setdefault(name, _ValueCache(name, layout))
         entry_ok, values, entry_empty = cache.verdicts(column.dictionary)
         indices = column.indices.to_numpy(zero_copy_only=False)
         empty &= entry_empty[indices]
@@ -497,68 +529,87 @@ def _fast_batch(record_batch: pa.RecordBatch, state: _FastState) -> Batch:
     state.next_row += len(keep)
     good = np.flatnonzero(ok & ~empty)
     rejected = [
-        _reject_from(raw_columns, int(i), int(rows[i]), exact=True)
+        _reject_from(raw_columns, int(i), int(rows[i]), layout, exact=True)
         for i in np.flatnonzero(~ok & ~empty)
     ]
-    tid = raw_columns["transaction_id"]
-    if tid_rescued:
-        mask = np.zeros(count, dtype=bool)
-        mask[list(tid_rescued)] = True
-        tid = pc.replace_with_mask(tid, pa.array(mask), pa.array(list(tid_rescued.values())))
-    duplicate = _mark_duplicates(tid.take(pa.array(good)), state.bitmap)
+    good_index = pa.array(good)
+    duplicate = _mark_duplicates([keys[k].take(good_index) for k in state.keys], state.seen)
     for i in good[duplicate]:
-        rejected.append(_reject_from(raw_columns, int(i), int(rows[i]), exact=False))
+        rejected.append(_reject_from(raw_columns, int(i), int(rows[i]), layout, exact=False))
     rejected.sort(key=lambda r: r.row)
     accepted = good[~duplicate]
-    genre_values, genre_indices = typed.pop("genre")
-    genre_codes = state.genres.codes(genre_values)[genre_indices[accepted]]
-    order = np.argsort(genre_codes.astype(np.int16), kind="stable")
+    partition_values, partition_indices = typed.pop(layout.partition)
+    partition_codes = state.partitions.codes(partition_values)[partition_indices[accepted]]
+    order = np.argsort(partition_codes.astype(np.int16), kind="stable")
     final = accepted[order]
     final_index = pa.array(final)
     arrays = []
-    for field in BATCH_SCHEMA:
-        if field.name == "transaction_id":
-            arrays.append(tid.take(final_index))
+    for field in layout.batch_schema:
+        if field.name in keys:
+            arrays.append(keys[field.name].take(final_index))
         elif field.name == "source_row":
             arrays.append(pa.array(rows[final], pa.int64()))
-        elif field.name == PARTITION_COLUMN:
-            arrays.append(pa.nulls(len(final), pa.string()))  # the groups carry the genre
+        elif field.name == layout.partition:
+            arrays.append(pa.nulls(len(final), pa.string()))  # the groups carry the value
         elif field.name in typed:
             values, indices = typed[field.name]
             arrays.append(values.take(pa.array(indices[final])))
-        else:
-            default = 1 if field.name == "quantity" else None
-            arrays.append(
-                pa.array(np.full(len(final), default), field.type)
-                if default
-                else pa.nulls(len(final), field.type)
-            )
-    table = pa.Table.from_arrays(arrays, schema=BATCH_SCHEMA).drop_columns([PARTITION_COLUMN])
+        else:  # an optional column the file does not have
+            default = layout.schema.check_value(field.name, None).value
+            arrays.append(pa.array([default] * len(final), field.type))
+    table = pa.Table.from_arrays(arrays, schema=layout.batch_schema)
+    table = table.drop_columns([layout.partition])
     groups: dict[str, pa.Table] = {}
-    counts = np.bincount(genre_codes, minlength=len(state.genres.names))
+    counts = np.bincount(partition_codes, minlength=len(state.partitions.names))
     offset = 0
     for code, size in enumerate(counts):
         if size:
-            groups[state.genres.names[code]] = table.slice(offset, int(size))
+            groups[state.partitions.names[code]] = table.slice(offset, int(size))
             offset += int(size)
     return Batch(groups, rejected, len(keep))
 
 
-def _reject_from(raw_columns: dict[str, pa.Array], index: int, row: int, exact: bool) -> Rejected:
+def _reject_from(
+    raw_columns: dict[str, pa.Array], index: int, row: int, layout: Layout, exact: bool
+) -> Rejected:
     values = {name: column[index].as_py() for name, column in raw_columns.items()}
+    schema = layout.schema
     if not exact:
-        return Rejected(row, "DUPLICATE_TRANSACTION_ID", "transaction_id", values)
-    verdict = check_row(values)
+        return Rejected(row, schema.duplicate_code, schema.dedup_key[0], values)
+    verdict = schema.check_row(values)
     if verdict.code is None:  # cannot happen: the fast checks are the same rules
         raise AssertionError(f"row {row} failed a fast check but passes check_row")
     return Rejected(row, verdict.code, verdict.column, values)
 
 
-def _mark_duplicates(transaction_ids: pa.Array, bitmap: np.ndarray) -> np.ndarray:
-    """Which ids were seen before (earlier batch, or earlier in this one); marks the rest."""
-    if len(transaction_ids) == 0:
+def _mark_duplicates(keys: list[pa.Array], seen: SeenKeys) -> np.ndarray:
+    """Which rows' keys were seen before (earlier batch, or earlier in this one); marks the
+    rest. ``keys``: one array per key column, the batch's valid rows."""
+    count = len(keys[0]) if keys else 0
+    if count == 0:
         return np.zeros(0, dtype=bool)
-    ids = pc.cast(pc.utf8_slice_codeunits(transaction_ids, 1), pa.int32()).to_numpy()
+    duplicate = np.zeros(count, dtype=bool)
+    lane = seen.compact
+    in_lane = np.zeros(count, dtype=bool)
+    if lane is not None:
+        in_lane = pc.equal(pc.utf8_length(keys[0]), lane.length).to_numpy(zero_copy_only=False)
+        where = np.flatnonzero(in_lane)
+        if len(where):
+            ids = keys[0].take(pa.array(where))
+            numbers = pc.cast(pc.utf8_slice_codeunits(ids, len(lane.prefix)), pa.int64())
+            duplicate[where] = _mark_in_bitmap(numbers.to_numpy(), lane.bits)
+    rest = np.flatnonzero(~in_lane)
+    if len(rest):
+        columns = [k.take(pa.array(rest)).to_pylist() for k in keys]
+        values = columns[0] if len(columns) == 1 else list(zip(*columns))
+        for position, value in zip(rest, values):
+            duplicate[position] = not seen.add(value)
+    return duplicate
+
+
+def _mark_in_bitmap(ids: np.ndarray, bits: Any) -> np.ndarray:
+    """Which ids the bitmap (or an earlier equal id in ``ids``) holds; marks the rest."""
+    bitmap = np.frombuffer(bits, dtype=np.uint8)
     duplicate = ((bitmap[ids >> 3] >> (ids & 7).astype(np.uint8)) & 1).astype(bool)
     fresh = np.sort(ids)
     if (fresh[1:] == fresh[:-1]).any():  # repeats inside the batch: keep the first
@@ -570,9 +621,9 @@ def _mark_duplicates(transaction_ids: pa.Array, bitmap: np.ndarray) -> np.ndarra
         fresh = np.sort(ids[~duplicate])
     if len(fresh):
         byte = fresh >> 3
-        bits = (1 << (fresh & 7)).astype(np.uint8)
+        bit = (1 << (fresh & 7)).astype(np.uint8)
         starts = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])
-        bitmap[byte[starts]] |= np.bitwise_or.reduceat(bits, starts)
+        bitmap[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
     return duplicate
 
 
@@ -580,7 +631,8 @@ def _mark_duplicates(transaction_ids: pa.Array, bitmap: np.ndarray) -> np.ndarra
 
 
 class PartitionWriter:
-    """One Parquet file per genre, Snappy, row groups of at least ``min_rows_per_group`` rows.
+    """One Parquet file per partition value, Snappy, row groups of ``min_rows_per_group`` rows
+    or more.
 
     Row groups are encoded and written on background threads (pyarrow releases the GIL),
     so parsing the next batch overlaps with writing the previous one. The threads start with
@@ -594,14 +646,16 @@ class PartitionWriter:
         source: SourceInfo,
         ingested_at: dt.datetime,
         fallback_date: dt.date,
+        layout: Layout,
         min_rows_per_group: int = MIN_ROWS_PER_GROUP,
     ) -> None:
+        self.layout = layout
         self.out_dir = out_dir
         self.source = source
         self.ingested_at = ingested_at
         self.fallback_date = fallback_date
         self.min_rows = min_rows_per_group
-        self.rows_by_genre: dict[str, int] = {}
+        self.rows_by_partition: dict[str, int] = {}
         self._buffers: dict[str, list[pa.Table]] = {}
         self._buffered: dict[str, int] = {}
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -609,7 +663,7 @@ class PartitionWriter:
         self._errors: list[BaseException] = []
         self._queues: list[queue.Queue[tuple[str, pa.Table] | None]] = []
         self._threads: list[threading.Thread] = []
-        self._lane: dict[str, int] = {}  # genre → writer thread (a genre's groups stay in order)
+        self._lane: dict[str, int] = {}  # value → writer thread (its groups stay in order)
 
     def _start_threads(self) -> None:
         for lane in range(WRITER_THREADS):
@@ -620,31 +674,31 @@ class PartitionWriter:
             self._threads.append(thread)
 
     def write(self, groups: dict[str, pa.Table]) -> None:
-        for genre, table in groups.items():
+        for value, table in groups.items():
             if table.num_rows == 0:
                 continue
-            self._buffers.setdefault(genre, []).append(table)
-            self._buffered[genre] = self._buffered.get(genre, 0) + table.num_rows
-            self.rows_by_genre[genre] = self.rows_by_genre.get(genre, 0) + table.num_rows
-            if self._buffered[genre] >= self.min_rows:
-                self._flush(genre)
+            self._buffers.setdefault(value, []).append(table)
+            self._buffered[value] = self._buffered.get(value, 0) + table.num_rows
+            self.rows_by_partition[value] = self.rows_by_partition.get(value, 0) + table.num_rows
+            if self._buffered[value] >= self.min_rows:
+                self._flush(value)
 
-    def _flush(self, genre: str, inline: bool = False) -> None:
-        parts = self._buffers.pop(genre, [])
-        self._buffered[genre] = 0
+    def _flush(self, value: str, inline: bool = False) -> None:
+        parts = self._buffers.pop(value, [])
+        self._buffered[value] = 0
         if parts:
             self._raise_writer_error()
-            if genre not in self._paths:  # flat local names: the S3 keys are made by the load
-                self._paths[genre] = os.path.join(
+            if value not in self._paths:  # flat local names: the S3 keys are made by the load
+                self._paths[value] = os.path.join(
                     self.out_dir, f"part-{len(self._paths):04d}.parquet"
                 )
             if inline:
-                self._write_row_group(genre, pa.concat_tables(parts))
+                self._write_row_group(value, pa.concat_tables(parts))
                 return
             if not self._threads:
                 self._start_threads()
-            lane = self._lane.setdefault(genre, len(self._lane) % WRITER_THREADS)
-            self._queues[lane].put((genre, pa.concat_tables(parts)))
+            lane = self._lane.setdefault(value, len(self._lane) % WRITER_THREADS)
+            self._queues[lane].put((value, pa.concat_tables(parts)))
 
     def _write_loop(self, lane: int) -> None:
         while True:
@@ -653,18 +707,21 @@ class PartitionWriter:
                 return
             if self._errors:
                 continue  # drain after a failure
-            genre, table = item
+            value, table = item
             try:
-                self._write_row_group(genre, table)
+                self._write_row_group(value, table)
             except BaseException as exc:
                 self._errors.append(exc)
 
-    def _write_row_group(self, genre: str, table: pa.Table) -> None:
+    def _write_row_group(self, value: str, table: pa.Table) -> None:
         table = self._with_lineage(table)
-        writer = self._writers.get(genre)
+        writer = self._writers.get(value)
         if writer is None:
-            writer = pq.ParquetWriter(self._paths[genre], WRITE_SCHEMA, **PARQUET_OPTIONS)
-            self._writers[genre] = writer
+            layout = self.layout
+            writer = pq.ParquetWriter(
+                self._paths[value], layout.write_schema, **layout.parquet_options
+            )
+            self._writers[value] = writer
         writer.write_table(table, row_group_size=table.num_rows)
 
     def _raise_writer_error(self) -> None:
@@ -672,15 +729,16 @@ class PartitionWriter:
             raise self._errors[0]
 
     def _with_lineage(self, table: pa.Table) -> pa.Table:
-        """``table`` with the lineage columns, in ``WRITE_SCHEMA``."""
+        """``table`` with the lineage columns, in the layout's write schema."""
         count = table.num_rows
-        sold_at = table.column("sold_at")
-        if sold_at.null_count == count:
+        column = self.layout.sale_date_column
+        sale_at = table.column(column) if column else None
+        if sale_at is None or sale_at.null_count == count:
             sale_date = _repeated(self.fallback_date, pa.date32(), count)
         else:
             fallback = pa.scalar(self.fallback_date, pa.date32())
             sale_date = pc.dictionary_encode(
-                pc.coalesce(pc.cast(sold_at, pa.date32()), fallback).combine_chunks()
+                pc.coalesce(pc.cast(sale_at, pa.date32()), fallback).combine_chunks()
             )
         lineage = {
             "sale_date": sale_date,
@@ -691,9 +749,9 @@ class PartitionWriter:
         }
         arrays = [
             lineage[field.name] if field.name in lineage else table.column(field.name)
-            for field in FILE_SCHEMA
+            for field in self.layout.file_schema
         ]
-        return pa.Table.from_arrays(arrays, schema=WRITE_SCHEMA)
+        return pa.Table.from_arrays(arrays, schema=self.layout.write_schema)
 
     def _stop(self) -> None:
         for lane, thread in enumerate(self._threads):
@@ -702,11 +760,11 @@ class PartitionWriter:
                 thread.join()
 
     def close(self) -> dict[str, str]:
-        """Write what is buffered, close every file; genre → local path."""
+        """Write what is buffered, close every file; partition value → local path."""
         inline = not self._threads  # nothing was handed to a thread: no order to keep
         try:
-            for genre in list(self._buffers):
-                self._flush(genre, inline)
+            for value in list(self._buffers):
+                self._flush(value, inline)
         finally:
             self._stop()
         self._raise_writer_error()
@@ -718,10 +776,10 @@ class PartitionWriter:
         """Close and delete what was written (a failed or abandoned attempt)."""
         self._buffers.clear()
         self._stop()
-        for genre, writer in self._writers.items():
+        for value, writer in self._writers.items():
             with contextlib.suppress(Exception):  # already failing: report the first error
                 writer.close()
-            _remove(self._paths[genre])
+            _remove(self._paths[value])
 
 
 class RejectWriter:
@@ -731,8 +789,9 @@ class RejectWriter:
     rejects file in Excel is safe (the original stays untouched in the raw bucket).
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, layout: Layout) -> None:
         self.path = path
+        self.layout = layout
         self._file: io.TextIOWrapper | None = None
         self._csv: Any = None
 
@@ -742,10 +801,11 @@ class RejectWriter:
         if self._file is None:
             self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
             self._csv = csv.writer(self._file)
-            self._csv.writerow(REJECT_COLUMNS)
+            self._csv.writerow(self.layout.reject_columns)
+        schema = self.layout.schema
         for item in rejected:
-            values = [_cell(item.values.get(column)) for column in COLUMNS]
-            reason = row_message(item.code, item.column)
+            values = [_cell(item.values.get(column)) for column in schema.columns]
+            reason = schema.row_message(item.code, item.column)
             self._csv.writerow(
                 [item.row, item.code, reason, item.column or "", *values, _cell(item.raw)]
             )
@@ -773,6 +833,8 @@ def _remove(path: str) -> None:
 
 _LONG_VALUE = 200
 FORMULA_SAFE_PREFIX = "'"
+#: What a spreadsheet runs as a formula (whatever the contract's own formula rule).
+SPREADSHEET_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> str:
@@ -781,6 +843,6 @@ def _cell(value: Any) -> str:
     text = str(value) if not isinstance(value, str) else value
     if len(text) > _LONG_VALUE * 5:
         text = f"{text[:_LONG_VALUE]}... ({len(text):,} characters)"
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(SPREADSHEET_FORMULA_PREFIXES):
         text = FORMULA_SAFE_PREFIX + text
     return re.sub(r"[\x00]", "", text)

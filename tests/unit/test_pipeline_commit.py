@@ -41,7 +41,7 @@ def load_id(upload_s: int, start_s: int, token: str = "abcdef") -> str:
 
 def write_load(s3, load: str, genres: list[str]) -> None:
     C.begin(s3, BUCKET, KEY, load, genres)
-    for key in C.data_keys(KEY, load, genres):
+    for key in C.data_keys(KEY, load, "genre", genres):
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"parquet")
 
 
@@ -53,7 +53,7 @@ def test_load_ids_sort_by_upload_then_by_run():
     first, rerun, later_upload = load_id(0, 5), load_id(0, 9), load_id(1, 2)
     assert first < rerun < later_upload
     assert all(C.LOAD_ID.match(i) for i in (first, rerun, later_upload))
-    assert naming.data_key(KEY, "Fiction", first).endswith(f".{first}.parquet")
+    assert naming.data_key(KEY, "genre", "Fiction", first).endswith(f".{first}.parquet")
 
 
 def test_commit_replaces_older_loads_and_cleans_up_crashed_attempts(s3):
@@ -61,17 +61,24 @@ def test_commit_replaces_older_loads_and_cleans_up_crashed_attempts(s3):
     write_load(s3, old, ["Fiction", "History"])
     done = C.commit(s3, BUCKET, KEY, "v1", old, 10, ["Fiction", "History"])
     assert done == C.Commit(True, C.Marker(None, None, []), old)
-    C.delete_keys(s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, old, ["Fiction", "History"], done))
+    C.delete_keys(
+        s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, old, "genre", ["Fiction", "History"], done)
+    )
     crashed = load_id(5, 6)  # wrote one file, never committed
     C.begin(s3, BUCKET, KEY, crashed, ["Fiction", "Mystery"])
-    s3.put_object(Bucket=BUCKET, Key=naming.data_key(KEY, "Mystery", crashed), Body=b"p")
+    s3.put_object(Bucket=BUCKET, Key=naming.data_key(KEY, "genre", "Mystery", crashed), Body=b"p")
     new = load_id(5, 9)
     write_load(s3, new, ["Fiction", "Mystery"])
     done = C.commit(s3, BUCKET, KEY, "v2", new, 12, ["Fiction", "Mystery"])
     assert done.committed and done.previous.load_id == old
-    assert done.previous.genres == ["Fiction", "History"]
-    C.delete_keys(s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, new, ["Fiction", "Mystery"], done))
-    assert keys(s3) == {naming.load_marker_key(KEY), *C.data_keys(KEY, new, ["Fiction", "Mystery"])}
+    assert done.previous.partitions == ["Fiction", "History"]
+    C.delete_keys(
+        s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, new, "genre", ["Fiction", "Mystery"], done)
+    )
+    assert keys(s3) == {
+        naming.load_marker_key(KEY),
+        *C.data_keys(KEY, new, "genre", ["Fiction", "Mystery"]),
+    }
     assert C.read_marker(s3, BUCKET, KEY).load_id == new
 
 
@@ -86,11 +93,11 @@ def test_a_run_killed_between_commit_and_clean_up_leaves_nothing_behind(s3, kill
         done = C.commit(s3, BUCKET, KEY, f"v{i}", load, 1, genres[i])
         assert done.committed
         if i == 0 or i == len(loads) - 1:  # the runs in between die before their clean-up
-            C.delete_keys(s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, load, genres[i], done))
+            C.delete_keys(s3, BUCKET, C.stale_keys(s3, BUCKET, KEY, load, "genre", genres[i], done))
     last = loads[-1]
     assert keys(s3) == {
         naming.load_marker_key(KEY),
-        *C.data_keys(KEY, last, genres[len(loads) - 1]),
+        *C.data_keys(KEY, last, "genre", genres[len(loads) - 1]),
     }
     marker = C.read_marker(s3, BUCKET, KEY)
     assert marker.load_id == last
@@ -104,8 +111,11 @@ def test_an_older_load_never_replaces_a_newer_commit(s3):
     write_load(s3, older, ["Fiction"])
     done = C.commit(s3, BUCKET, KEY, "v1", older, 1, ["Fiction"])
     assert (done.committed, done.current) == (False, newer)
-    stale = C.stale_keys(s3, BUCKET, KEY, older, ["Fiction"], done)
-    assert set(stale) == {naming.data_key(KEY, "Fiction", older), naming.pending_key(KEY, older)}
+    stale = C.stale_keys(s3, BUCKET, KEY, older, "genre", ["Fiction"], done)
+    assert set(stale) == {
+        naming.data_key(KEY, "genre", "Fiction", older),
+        naming.pending_key(KEY, older),
+    }
     assert C.read_marker(s3, BUCKET, KEY).load_id == newer
 
 
@@ -119,7 +129,13 @@ def test_clean_up_skips_a_pending_record_another_run_removed_meanwhile(s3, monke
         s3,
         BUCKET,
         C.stale_keys(
-            s3, BUCKET, KEY, old, ["Fiction"], C.commit(s3, BUCKET, KEY, "v1", old, 1, ["Fiction"])
+            s3,
+            BUCKET,
+            KEY,
+            old,
+            "genre",
+            ["Fiction"],
+            C.commit(s3, BUCKET, KEY, "v1", old, 1, ["Fiction"]),
         ),
     )
     write_load(s3, crashed, ["History"])
@@ -129,14 +145,16 @@ def test_clean_up_skips_a_pending_record_another_run_removed_meanwhile(s3, monke
 
     def get_after_a_concurrent_clean_up(**kwargs):
         if kwargs["Key"] == naming.pending_key(KEY, crashed):
-            C.delete_keys(s3, BUCKET, [*C.data_keys(KEY, crashed, ["History"]), kwargs["Key"]])
+            C.delete_keys(
+                s3, BUCKET, [*C.data_keys(KEY, crashed, "genre", ["History"]), kwargs["Key"]]
+            )
         return real_get(**kwargs)
 
     monkeypatch.setattr(s3, "get_object", get_after_a_concurrent_clean_up)
-    stale = C.stale_keys(s3, BUCKET, KEY, new, ["Fiction"], done)
-    assert naming.data_key(KEY, "Fiction", old) in stale  # the replaced load still goes
+    stale = C.stale_keys(s3, BUCKET, KEY, new, "genre", ["Fiction"], done)
+    assert naming.data_key(KEY, "genre", "Fiction", old) in stale  # the replaced load still goes
     C.delete_keys(s3, BUCKET, stale)
-    assert keys(s3) == {naming.load_marker_key(KEY), *C.data_keys(KEY, new, ["Fiction"])}
+    assert keys(s3) == {naming.load_marker_key(KEY), *C.data_keys(KEY, new, "genre", ["Fiction"])}
 
 
 @pytest.mark.parametrize("old_botocore", [False, True])

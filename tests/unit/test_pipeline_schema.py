@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 
 from pipeline_src import naming
-from pipeline_src.schema import NESTED, check_row, check_value
+from pipeline_src.schema import NESTED, named
+
+check_row = named("bookstore").check_row
+check_value = named("bookstore").check_value
 
 
 @pytest.mark.parametrize(
@@ -40,6 +43,8 @@ from pipeline_src.schema import NESTED, check_row, check_value
         ("title", "x" * 1024, None, "x" * 1024),
         ("book_id", "b458702", "INVALID_BOOK_ID", None),
         ("transaction_id", "T1234567", "INVALID_TRANSACTION_ID", None),
+        ("transaction_id", "T9616100001", None, "T9616100001"),  # a till's 10-digit ids
+        ("transaction_id", "T1234567890123", "INVALID_TRANSACTION_ID", None),
         ("sold_at", "2026-11-02T10:15:42", None, dt.datetime(2026, 11, 2, 10, 15, 42)),
         ("sold_at", "2026-11-02 10:15", None, dt.datetime(2026, 11, 2, 10, 15)),
         ("sold_at", "2026-11-02", None, dt.datetime(2026, 11, 2)),
@@ -96,10 +101,12 @@ def test_extra_columns_are_ignored_and_optional_ones_default():
 
 def test_output_names_derive_from_the_source_key():
     key = "incoming/shop 1/sales_2026-11-02.csv"
-    assert naming.data_key(key, "Science Fiction").startswith(
+    assert naming.data_key(key, "genre", "Science Fiction").startswith(
         "sales/genre=Science Fiction/sales_2026-11-02.csv-"
     )
-    assert naming.data_key(key, "X") != naming.data_key("incoming/shop 2/sales_2026-11-02.csv", "X")
+    assert naming.data_key(key, "genre", "X") != naming.data_key(
+        "incoming/shop 2/sales_2026-11-02.csv", "genre", "X"
+    )
     assert naming.summary_key(key) == "summaries/shop 1/sales_2026-11-02.csv.json"
     assert naming.upload_summary_key(key, "v1") == (
         "summaries-by-upload/shop 1/sales_2026-11-02.csv/v1.json"
@@ -112,4 +119,4 @@ def test_output_names_derive_from_the_source_key():
     )
     assert naming.date_in_key(key) == dt.date(2026, 11, 2)
     assert naming.date_in_key("incoming/sales_2026-13-45.csv") is None
-    assert naming.partition_prefix("a/b") == "sales/genre=a%2Fb/"
+    assert naming.partition_prefix("genre", "a/b") == "sales/genre=a%2Fb/"

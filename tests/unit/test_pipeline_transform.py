@@ -14,7 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline_src.etl import transform as T
-from pipeline_src.etl.table import FILE_SCHEMA
+from pipeline_src.etl.table import file_schema
+from pipeline_src.schema import named
+
+BOOKSTORE = named("bookstore")
+FILE_SCHEMA = file_schema(BOOKSTORE.contract)
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "sample_data" / "bad"
@@ -153,14 +157,16 @@ def test_fast_path_agrees_with_the_record_path(tmp_path, seed):
     path.write_text(_random_csv(random.Random(seed), 400), encoding="utf-8")
     fast = run(path, tmp_path / "fast")
     source = T.SourceInfo("raw", "incoming/random.csv", "v1", dt.datetime(2026, 12, 1))
+    layout = T.Layout(BOOKSTORE)
     exact = T._run(
-        T._record_batches(str(path), "csv"),
+        T._record_batches(str(path), "csv", layout),
+        False,
         source,
         str(tmp_path / "exact"),
         dt.datetime(2026, 12, 1),
         dt.date(2026, 12, 1),
-        False,
         "upload",
+        layout,
     )
     assert fast.fast_path and not exact.fast_path
     assert rows_of(fast) == rows_of(exact)
