@@ -25,6 +25,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         target=getattr(args, "target", None),
         region=getattr(args, "region", None),
         stack_name=getattr(args, "stack", None),
+        contract=getattr(args, "contract", None),
         local_port=getattr(args, "port", None),
         state_dir=getattr(args, "state_dir", None),
         local_ephemeral=getattr(args, "ephemeral", None),
@@ -360,9 +361,9 @@ class Parser(argparse.ArgumentParser):
 
 
 # --- options accepted before or after the command -----------------------------------------
-# The one definition of --target, --region, --stack (and --debug): every parser of the tree
-# gets them (the offline commands' apart), each under a dest of its own, so that a value
-# given after the command does not overwrite one given before it; main() merges them.
+# The one definition of --target, --region, --stack, --contract (and --debug): every parser
+# of the tree gets them (the offline commands' apart), each under a dest of its own, so that
+# a value given after the command does not overwrite one given before it; main() merges them.
 PLACED_OPTIONS: dict[str, dict[str, Any]] = {
     "target": {
         "choices": TARGETS,
@@ -375,6 +376,11 @@ PLACED_OPTIONS: dict[str, dict[str, Any]] = {
     "stack": {
         "metavar": "NAME",
         "help": "stack name, prefix of every resource (env RETAIL_KIT_STACK_NAME)",
+    },
+    "contract": {
+        "metavar": "NAME|PATH",
+        "help": "the business's data contract: bookstore (the default), cafe, or a file "
+        "(env RETAIL_KIT_CONTRACT); another business gets its own stack, retail-kit-<business>",
     },
     "debug": {
         "action": "store_true",

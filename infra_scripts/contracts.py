@@ -21,15 +21,23 @@ EXIT_INVALID = 2
 
 def of_outputs(outputs: dict[str, Any]) -> Contract:
     """The contract a deployed stack runs (its outputs carry it; older stacks: bookstore)."""
-    recorded = outputs.get("contract")
+    recorded = outputs.get("contract_json")
     if not recorded:
         return contracts.model.get(contracts.model.DEFAULT)
-    return Contract(recorded["document"], f"stack outputs ({recorded.get('name', '?')})")
+    source = f"stack outputs ({outputs.get('contract', '?')})"
+    return Contract(json.loads(recorded), source)
 
 
-def outputs_entry(contract: Contract) -> dict[str, Any]:
+def samples_dir(contract: Contract) -> Path:
+    """A business's sample files: ``sample_data/`` for the bookstore (the first business),
+    ``sample_data/<business>/`` for the others (each with ``seed/`` and ``bad/``)."""
+    root = Path(__file__).resolve().parent.parent / "sample_data"
+    return root if contract.name == contracts.model.DEFAULT else root / contract.name
+
+
+def outputs_entry(contract: Contract) -> dict[str, str]:
     """What deploy records of the contract in the stack's outputs."""
-    return {"name": contract.name, "document": contract.document}
+    return {"contract": contract.name, "contract_json": json.dumps(contract.document)}
 
 
 def summary(document: dict[str, Any]) -> str:

@@ -1,11 +1,13 @@
 """Run the kit's SQL (``pipeline_src/sql``) on Athena and Redshift into DataFrames, with cost.
 
-    result = athena_query(session, "revenue_by_genre", outputs)
+    result = athena_query(session, "daily_trend", outputs)
     result.frame, result.bytes_scanned, result.cost_usd
 
 Athena bills per TB scanned, rounded up to the MB with a 10 MB minimum per query, so small
 queries all cost the minimum (prices: :mod:`infra_scripts.cost`). Redshift Serverless bills
 RPU-hours, not bytes. The analytics queries read the curated view ``<table>_curated``.
+The SQL is the stack's business's: its contract comes from the stack outputs
+(:func:`infra_scripts.contracts.of_outputs`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import boto3
 import pandas as pd
 
 from infra_scripts import cost
+from infra_scripts.contracts import of_outputs
 from infra_scripts.exceptions import QueryFailedError, WaitTimeoutError
 from infra_scripts.ops.tables import WholeFrame
 from pipeline_src.etl.table import curated_view_name
@@ -89,7 +92,7 @@ def athena_sql(
     rows, duplicates included), e.g. to compare what each scans.
     """
     database, table = outputs["glue_database"], outputs["glue_table"]
-    sql = fill(queries("athena")[name], {"database": database, "table": table})
+    sql = fill(queries("athena", of_outputs(outputs))[name], {"database": database, "table": table})
     if from_table:
         view = f'"{database}"."{curated_view_name(table)}"'
         if view not in sql:
@@ -226,8 +229,16 @@ def redshift_values(outputs: Mapping[str, str], **extra: str) -> dict[str, str]:
 
 
 def redshift_sql(name: str, outputs: Mapping[str, str], **extra: str) -> str:
-    """The Redshift script ``name`` with this stack's values (``extra`` adds e.g. ``genre``)."""
-    return fill(queries("redshift")[name], redshift_values(outputs, **extra))
+    """The Redshift script ``name`` with this stack's values; ``extra`` adds e.g.
+    ``partition_value`` (the partition folder ``copy_fact_sales`` loads; the partition
+    column's own name, such as ``genre=``, is accepted for it too)."""
+    contract = of_outputs(outputs)
+    extra = dict(extra)
+    if contract.partition in extra:
+        extra.setdefault("partition_value", extra.pop(contract.partition))
+    if "partition_value" in extra:  # written inside SQL string literals
+        extra["partition_value"] = str(extra["partition_value"]).replace("'", "''")
+    return fill(queries("redshift", contract)[name], redshift_values(outputs, **extra))
 
 
 def split_statements(script: str) -> list[str]:
@@ -278,8 +289,8 @@ def redshift_query(
     return QueryResult(name, "redshift", frame, time.perf_counter() - started)
 
 
-def partition_genres(session: boto3.Session, outputs: Mapping[str, str]) -> list[str]:
-    """The genre partitions registered in the Glue Data Catalog."""
+def partition_values(session: boto3.Session, outputs: Mapping[str, str]) -> list[str]:
+    """The values of the partitions registered in the Glue Data Catalog."""
     pages = (
         session.client("glue")
         .get_paginator("get_partitions")
@@ -289,19 +300,20 @@ def partition_genres(session: boto3.Session, outputs: Mapping[str, str]) -> list
 
 
 def load_fact_sales(session: boto3.Session, outputs: Mapping[str, str]) -> pd.DataFrame:
-    """COPY every genre partition into ``mart.fact_sales`` (merge on transaction_id)."""
+    """COPY every partition into ``mart.fact_sales`` (merged on the de-duplication key): a row
+    per partition value (column named after the partition column), rows inserted, seconds."""
+    partition = of_outputs(outputs).partition
     rows = []
-    for genre in partition_genres(session, outputs):
+    for value in partition_values(session, outputs):
         started = time.perf_counter()
         described = redshift_script(
-            session, redshift_sql("copy_fact_sales", outputs, genre=genre), outputs
+            session, redshift_sql("copy_fact_sales", outputs, partition_value=value), outputs
         )
         inserted = sum(
             sub.get("ResultRows", 0)
             for sub in described.get("SubStatements", [])
             if sub.get("QueryString", "").lstrip().upper().startswith("INSERT")
         )
-        rows.append(
-            {"genre": genre, "rows": inserted, "seconds": round(time.perf_counter() - started, 2)}
-        )
-    return pd.DataFrame(rows, columns=["genre", "rows", "seconds"])
+        seconds = round(time.perf_counter() - started, 2)
+        rows.append({partition: value, "rows": inserted, "seconds": seconds})
+    return pd.DataFrame(rows, columns=[partition, "rows", "seconds"])

@@ -21,8 +21,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from infra_scripts.config import Settings
+from infra_scripts.contracts import outputs_entry
 from infra_scripts.exceptions import ConfigError, StackMissingError
-from infra_scripts.provision import policies
+from infra_scripts.provision import contract_change, policies
 from infra_scripts.provision.analytics import (
     AthenaWorkGroup,
     RedshiftNamespace,
@@ -81,7 +82,7 @@ def stack_resources(ctx: StackContext) -> list[Resource]:
     resources: list[Resource] = [Bucket(ctx, purpose) for purpose in PURPOSES]
     resources += [Role(ctx, component) for component in COMPONENTS]
     resources += [LogGroup(ctx, group) for group in policies.lambda_log_groups(ctx)]
-    artifacts = Artifacts()
+    artifacts = Artifacts(ctx.contract)
     resources += [
         LogGroup(ctx, policies.states_log_group(ctx)),
         Topic(ctx),
@@ -118,8 +119,14 @@ def deploy(settings: Settings, session: boto3.Session, progress: Progress = prin
     """Create or update every resource until the stack matches the settings."""
     started = time.monotonic()
     ctx = StackContext.create(settings, session)
+    contract_change.check(ctx, progress)  # a breaking contract change stops here
     resources = stack_resources(ctx)
-    changes, outputs = [], {"stack": settings.stack_name, "region": settings.region}
+    changes = []
+    outputs = {
+        "stack": settings.stack_name,
+        "region": settings.region,
+        **outputs_entry(ctx.contract),
+    }
     for index, resource in enumerate(resources, 1):
         change = resource.ensure()
         changes.append(change)

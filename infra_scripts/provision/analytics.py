@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from infra_scripts.exceptions import WaitTimeoutError
 from infra_scripts.provision import policies
 from infra_scripts.provision.core import Resource, StackContext, absent_on
+from pipeline_src.sql import queries
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "pipeline_src" / "sql"
 REDSHIFT_DEADLINE_S = 900.0  # a new Redshift Serverless workgroup takes minutes on AWS
 
 
@@ -36,10 +35,8 @@ class AthenaWorkGroup(Resource):
         }
 
     def _named_queries(self) -> dict[str, str]:
-        folder = SQL_DIR / "athena"
-        return (
-            {p.stem: p.read_text() for p in sorted(folder.glob("*.sql"))} if folder.exists() else {}
-        )
+        """The business's Athena queries (generic and its own), as ``pipeline_src.sql`` has them."""
+        return queries("athena", self.ctx.contract)
 
     def _live_named_queries(self) -> dict[str, str]:
         ids = self.athena.list_named_queries(WorkGroup=self.name).get("NamedQueryIds", [])

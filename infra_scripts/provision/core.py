@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from infra_scripts.config import Settings
 from infra_scripts.session import CLIENT_CONFIG
+from pipeline_src.contracts.model import Contract
 from pipeline_src.etl.table import curated_view_name, loads_table_name
 
 Action = Literal["create", "update", "delete", "none"]
@@ -127,12 +128,14 @@ class StackContext:
     settings: Settings
     session: boto3.Session
     account: str
+    contract: Contract
     _clients: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, session: boto3.Session) -> StackContext:
         account = session.client("sts", config=CLIENT_CONFIG).get_caller_identity()["Account"]
-        return cls(settings=settings, session=session, account=account)
+        contract = settings.load_contract()
+        return cls(settings=settings, session=session, account=account, contract=contract)
 
     @property
     def region(self) -> str:

@@ -124,15 +124,14 @@ class GlueTable(Resource):
 
     def _input(self) -> dict[str, Any]:
         spec = loads_table_input if self.loads else table_input
-        return spec(self.table, self.location)
+        return spec(self.table, self.location, self.ctx.contract)
 
     def desired(self) -> dict[str, Any]:
         spec = self._input()
         return {
             "location": self.location,
-            "partition_keys": [
-                {"Name": k["Name"], "Type": k["Type"]} for k in spec["PartitionKeys"]
-            ],
+            "columns": _name_types(spec["StorageDescriptor"]["Columns"]),
+            "partition_keys": _name_types(spec["PartitionKeys"]),
         }
 
     def current(self) -> dict[str, Any] | None:
@@ -145,9 +144,8 @@ class GlueTable(Resource):
         table = found["Table"]
         return {
             "location": table["StorageDescriptor"].get("Location"),
-            "partition_keys": [
-                {"Name": k["Name"], "Type": k["Type"]} for k in table.get("PartitionKeys", [])
-            ],
+            "columns": _name_types(table["StorageDescriptor"].get("Columns", [])),
+            "partition_keys": _name_types(table.get("PartitionKeys", [])),
         }
 
     def create(self) -> None:
@@ -167,6 +165,10 @@ class GlueTable(Resource):
         if self.loads:
             return {"loads_table": self.table}
         return {"glue_table": self.table, "table_location": self.location}
+
+
+def _name_types(columns: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"Name": c["Name"], "Type": c["Type"].lower()} for c in columns]
 
 
 class LambdaFunction(Resource):

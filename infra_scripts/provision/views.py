@@ -1,8 +1,9 @@
 """The curated Athena view, created at deploy time by running its DDL in the stack's workgroup.
 
-``pipeline_src/sql/athena/curated_sales.sql`` holds ``CREATE OR REPLACE VIEW``; the view is
-stored in the Glue Data Catalog (Athena's Presto encoding), where drift is read back from.
-Athena does not bill DDL statements.
+``pipeline_src/sql/athena/curated_sales.sql`` holds ``CREATE OR REPLACE VIEW``, its columns and
+de-duplication key filled from the stack's contract; the view is stored in the Glue Data
+Catalog (Athena's Presto encoding), where drift is read back from. Athena does not bill DDL
+statements.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _stored_select(view_text: str) -> str:
 
 
 class CuratedView(Resource):
-    """``<table>_curated``: committed loads only, each transaction_id once."""
+    """``<table>_curated``: committed loads only, each de-duplication key once."""
 
     kind = "athena view"
 
@@ -55,9 +56,8 @@ class CuratedView(Resource):
 
     def ddl(self) -> str:
         names = self.ctx.names
-        return fill(
-            queries("athena")[VIEW_QUERY], {"database": names.database, "table": names.table}
-        )
+        sql = queries("athena", self.ctx.contract)[VIEW_QUERY]
+        return fill(sql, {"database": names.database, "table": names.table})
 
     def desired(self) -> dict[str, Any]:
         match = _SELECT.search(self.ddl())

@@ -1,12 +1,21 @@
-"""SQL for the analytics side, with ``${placeholders}`` filled by the caller.
+"""SQL for the analytics side: generic templates filled from the contract, and each business's own.
 
-``athena/*.sql``: Trino SQL over the catalog (``${database}``, ``${table}``). ``curated_sales``
-creates the view ``${table}_curated`` (committed loads, each transaction_id once) that deploy
-creates over ``${table}`` and the commit markers ``${table}_loads``; the analytics queries read
-that view, ``data_quality`` and ``cross_file_duplicates`` read the table itself.
-``redshift/*.sql``: Redshift SQL — the external schema over the catalog, the fact table and
-its COPY from the processed Parquet, and BI queries with window functions (``${schema}``,
-``${external_schema}``, ``${bucket}``, ``${role_arn}``, ``${region}``, ``${genre}``).
+``<engine>/*.sql`` (``athena``: Trino SQL over the catalog; ``redshift``: Redshift SQL) are
+generic: they name no business column, only contract placeholders (:mod:`.derive`:
+``${partition}``, ``${dedup_key}``, ``${revenue}``, ``${stage_columns}`` …) that
+:func:`queries` fills from the contract. ``<engine>/<business>/*.sql`` are one business's own
+analytics, written with its column names; a business file replaces a generic one of the same
+stem. Runtime placeholders are left for :func:`fill`: ``${database}``, ``${table}``, and for
+Redshift ``${schema}``, ``${external_schema}``, ``${bucket}``, ``${role_arn}``, ``${region}``,
+``${partition_value}`` (the partition folder ``copy_fact_sales`` loads).
+
+Generic Athena queries: ``curated_sales`` creates the view ``${table}_curated`` (committed
+loads only, each de-duplication key once) over ``${table}`` and the commit markers
+``${table}_loads``; ``daily_trend`` and ``revenue_by_partition`` (revenue, units and sales per
+value of the partition column, named after it) read that view; ``data_quality`` and
+``cross_file_duplicates`` read the table itself. Generic Redshift: ``external_schema``,
+``fact_sales`` (the loaded table's DDL), ``copy_fact_sales`` (one partition folder, merged on
+the de-duplication key), ``daily_running_total``, ``partition_ranking``, ``spectrum_vs_loaded``.
 """
 
 from __future__ import annotations
@@ -15,14 +24,32 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from pipeline_src.contracts import model
+from pipeline_src.contracts.model import Contract
+from pipeline_src.sql import derive
+
 SQL_DIR = Path(__file__).parent
+ENGINES = ("athena", "redshift")
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def queries(engine: str) -> dict[str, str]:
-    """Every query of ``engine`` ("athena" or "redshift"): file stem → SQL text."""
-    folder = SQL_DIR / engine
-    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.sql"))}
+def templates(engine: str, business: str | None = None) -> dict[str, Path]:
+    """The template files of ``engine``: the generic ones, or one business's own."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SQL engine {engine!r} (one of {', '.join(ENGINES)})")
+    folder = SQL_DIR / engine if business is None else SQL_DIR / engine / business
+    return {path.stem: path for path in sorted(folder.glob("*.sql"))}
+
+
+def queries(engine: str, contract: Contract | None = None) -> dict[str, str]:
+    """Every query of ``engine`` for ``contract``'s business (default the bookstore): file
+    stem → SQL, contract placeholders filled, runtime placeholders left for :func:`fill`."""
+    contract = contract or model.get(model.DEFAULT)
+    files = {**templates(engine), **templates(engine, contract.name)}
+    values = derive.placeholders(contract)
+    return {
+        stem: derive.apply(path.read_text(encoding="utf-8"), values) for stem, path in files.items()
+    }
 
 
 def fill(sql: str, values: Mapping[str, str]) -> str:

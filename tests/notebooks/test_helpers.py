@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from infra_scripts.contracts import outputs_entry
 from infra_scripts.ops import charts
 from infra_scripts.ops.queries import (
     MB,
@@ -21,6 +22,7 @@ from infra_scripts.ops.queries import (
     sales_filter,
     split_statements,
 )
+from pipeline_src.contracts import model
 from pipeline_src.sql import queries
 
 OUTPUTS = {
@@ -30,6 +32,8 @@ OUTPUTS = {
     "redshift_role_arn": "arn:aws:iam::123456789012:role/shop-redshift",
     "region": "eu-west-1",
 }
+CAFE_OUTPUTS = {**OUTPUTS, **outputs_entry(model.get("cafe"))}
+STACKS = {"bookstore": OUTPUTS, "cafe": CAFE_OUTPUTS}
 
 
 def test_athena_bills_whole_megabytes_with_a_10_mb_minimum():
@@ -59,24 +63,48 @@ def test_athena_sql_fills_the_stack_and_narrows_what_it_reads():
         in narrowed
     )
     quality = athena_sql("data_quality", OUTPUTS, where="store_id = 'S01'")
-    assert quality.count("""(SELECT * FROM "shop"."sales" WHERE store_id = 'S01') AS sales""") == 5
+    assert quality.count("""(SELECT * FROM "shop"."sales" WHERE store_id = 'S01') AS sales""") == 6
 
 
-@pytest.mark.parametrize("name", sorted(set(queries("athena")) - {"curated_sales"}))
-def test_analytics_read_the_curated_view_and_checks_read_the_table(name):
-    sql = athena_sql(name, OUTPUTS)
+def test_athena_sql_is_the_stacks_business():
+    assert "GROUP BY genre" in athena_sql("revenue_by_partition", OUTPUTS)
+    assert "GROUP BY category" in athena_sql("revenue_by_partition", CAFE_OUTPUTS)
+    assert "PARTITION BY s.order_id, s.item" in athena_sql("curated_sales", CAFE_OUTPUTS)
+    with pytest.raises(KeyError):
+        athena_sql("top_titles", CAFE_OUTPUTS)
+
+
+ANALYTICS = [
+    (business, name)
+    for business in STACKS
+    for name in sorted(set(queries("athena", model.get(business))) - {"curated_sales"})
+]
+
+
+@pytest.mark.parametrize(("business", "name"), ANALYTICS, ids=["/".join(c) for c in ANALYTICS])
+def test_analytics_read_the_curated_view_and_checks_read_the_table(business, name):
+    sql = athena_sql(name, STACKS[business])
     reads_view = '"shop"."sales_curated"' in sql
     assert reads_view is (name not in {"data_quality", "cross_file_duplicates"}), name
 
 
-def test_redshift_scripts_split_into_statements_with_values():
-    statements = split_statements(redshift_sql("copy_fact_sales", OUTPUTS, genre="Fiction"))
+@pytest.mark.parametrize(
+    ("outputs", "value", "folder"),
+    [
+        (OUTPUTS, {"partition_value": "Fiction"}, "genre=Fiction"),
+        (OUTPUTS, {"genre": "Children's"}, "genre=Children''s"),
+        (CAFE_OUTPUTS, {"partition_value": "Coffee"}, "category=Coffee"),
+    ],
+)
+def test_redshift_scripts_split_into_statements_with_values(outputs, value, folder):
+    statements = split_statements(redshift_sql("copy_fact_sales", outputs, **value))
     assert [s.split()[0] for s in statements] == [
         *("CREATE", "COPY", "CREATE", "DELETE", "INSERT", "DROP", "DROP")
     ]
-    assert "s3://shop-processed/sales/genre=Fiction/" in statements[1]
+    assert f"s3://shop-processed/sales/{folder}/" in statements[1]
     assert "JOIN lake.sales_loads AS l" in statements[2]
     assert "mart.fact_sales" in statements[3]
+    assert f"'{folder.split('=', 1)[1]}'," in statements[4]  # the partition column's value
 
 
 def test_cost_table_has_one_row_per_query():

@@ -13,7 +13,13 @@ from infra_scripts.provision.core import StackContext
 @pytest.fixture
 def ctx() -> StackContext:
     session = boto3.Session(region_name="us-east-1")  # no call is made: ARNs only
-    return StackContext(settings=Settings.load(env={}), session=session, account="123456789012")
+    settings = Settings.load(env={})
+    return StackContext(
+        settings=settings,
+        session=session,
+        account="123456789012",
+        contract=settings.load_contract(),
+    )
 
 
 def _as_list(value):

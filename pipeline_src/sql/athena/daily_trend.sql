@@ -1,8 +1,8 @@
--- Revenue per day with a 7-day moving average.
+-- Revenue (the contract's revenue measure) per day with a 7-day moving average.
 SELECT
     sale_date,
-    SUM(price * quantity) AS revenue,
-    AVG(SUM(price * quantity)) OVER (
+    SUM(${revenue}) AS revenue,
+    AVG(SUM(${revenue})) OVER (
         ORDER BY sale_date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW
     ) AS revenue_7d_avg
 FROM "${database}"."${table}_curated"

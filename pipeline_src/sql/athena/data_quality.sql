@@ -1,19 +1,15 @@
--- Data-quality checks: each row should show 0 problems.
-SELECT 'duplicate transaction_id across files' AS check_name, COUNT(*) AS problems
+-- Data-quality checks derived from the contract: each row should show 0 problems.
+-- The same de-duplication key in several files; then per number column with a minimum,
+-- values below it (or missing, when required); the other required columns missing; rows
+-- without lineage; sale dates in the future.
+SELECT 'duplicate ${dedup_key_words} across files' AS check_name, COUNT(*) AS problems
 FROM (
-    SELECT transaction_id
+    SELECT ${dedup_key}
     FROM "${database}"."${table}"
-    GROUP BY transaction_id
+    GROUP BY ${dedup_key}
     HAVING COUNT(*) > 1
 ) AS duplicates
-UNION ALL
-SELECT 'negative or missing price', COUNT(*)
-FROM "${database}"."${table}"
-WHERE price IS NULL OR price < 0
-UNION ALL
-SELECT 'quantity below 1', COUNT(*)
-FROM "${database}"."${table}"
-WHERE quantity < 1
+${column_checks}
 UNION ALL
 SELECT 'rows without lineage', COUNT(*)
 FROM "${database}"."${table}"

@@ -1,40 +1,27 @@
--- Load the processed Parquet of one genre partition into a staging table, then merge it.
--- COPY ... FORMAT AS PARQUET maps columns by position: the staging table has the file's
--- column order; the partition column (genre) comes from the path, so it is set afterwards.
+-- Load the processed Parquet of one partition folder into a staging table, then merge it.
+-- COPY ... FORMAT AS PARQUET maps columns by position: the staging table has the files'
+-- column order (the contract's data columns, then the lineage); the partition column
+-- (${partition}) comes from the path, so its value is set afterwards.
 CREATE TEMP TABLE stage_sales (
-    title VARCHAR(1024),
-    price DECIMAL(10, 2),
-    age_group VARCHAR(3),
-    book_id VARCHAR(7),
-    transaction_id VARCHAR(9),
-    sold_at TIMESTAMP,
-    store_id VARCHAR(1024),
-    quantity INTEGER,
-    payment_method VARCHAR(1024),
-    sale_date DATE,
-    source_key VARCHAR(1024),
-    source_version VARCHAR(1024),
-    source_row BIGINT,
-    ingested_at TIMESTAMP,
-    load_id VARCHAR(64)
+    ${stage_columns}
 );
 
 COPY stage_sales
-FROM 's3://${bucket}/sales/genre=${genre}/'
+FROM 's3://${bucket}/sales/${partition}=${partition_value}/'
 IAM_ROLE '${role_arn}'
 FORMAT AS PARQUET;
 
 -- Only committed rows (the load its file's commit marker in ${table}_loads names), each
--- transaction_id once (the first committed file's row), as the Athena curated view does.
+-- de-duplication key (${dedup_key_words}) once (the first committed file's row), as the
+-- Athena curated view does.
 CREATE TEMP TABLE stage_committed AS
 SELECT
-    transaction_id, sale_date, sold_at, title, age_group, book_id, price, quantity,
-    store_id, payment_method, source_key, source_version, source_row, ingested_at
+    ${committed_columns}
 FROM (
     SELECT
         s.*,
         ROW_NUMBER() OVER (
-            PARTITION BY s.transaction_id
+            PARTITION BY ${stage_key}
             ORDER BY l.committed_at, s.source_key, s.source_row
         ) AS occurrence
     FROM stage_sales AS s
@@ -45,15 +32,13 @@ WHERE occurrence = 1;
 
 DELETE FROM ${schema}.fact_sales
 USING stage_committed
-WHERE fact_sales.transaction_id = stage_committed.transaction_id;
+WHERE ${dedup_match};
 
 INSERT INTO ${schema}.fact_sales (
-    transaction_id, sale_date, sold_at, title, genre, age_group, book_id, price, quantity,
-    store_id, payment_method, source_key, source_version, source_row, ingested_at
+    ${fact_column_names}
 )
 SELECT
-    transaction_id, sale_date, sold_at, title, '${genre}', age_group, book_id, price, quantity,
-    store_id, payment_method, source_key, source_version, source_row, ingested_at
+    ${fact_values}
 FROM stage_committed;
 
 DROP TABLE stage_committed;
