@@ -128,6 +128,11 @@ class Settings:
             values["stack_name"] = default_stack_name(business_name(str(values["contract"])))
         return cls(**values)
 
+    @property
+    def business(self) -> str:
+        """The name of the contract's business (``bookstore``, ``cafe`` …)."""
+        return business_name(self.contract)
+
     def load_contract(self) -> Contract:
         """The chosen contract, read and checked (a :class:`ContractInvalid` names each problem)."""
         return model.get(self.contract)

@@ -11,6 +11,9 @@ from typing import Any
 import boto3
 from tqdm.auto import tqdm
 
+from infra_scripts.contracts import samples_dir
+from pipeline_src.contracts.model import Contract
+
 INCOMING_PREFIX = "incoming/"
 
 
@@ -81,3 +84,30 @@ def _file_progress(total: int, show: bool) -> Iterator[Any]:
         yield bar
     if handle is not None:
         handle.update(bar.container)
+
+
+#: The tour's bad files: one rejected whole (a missing column), one loaded in part. The
+#: bookstore's tour uses its extended format's bad quantity; other businesses a mixed file.
+TOUR_BAD_FILES = (
+    ("missing_column.csv", "extended_bad_quantity.jsonl"),
+    ("missing_column.csv", "mixed_good_and_bad.csv"),
+)
+
+
+def sample_files(
+    contract: Contract, bad_files: Iterable[str] | None = None, extended_days: int = 0
+) -> list[Path]:
+    """The business's seed files, some of its bad ones and ``extended_days`` days of its
+    extended files (3 a day, where it has them), for the tour's notebook 02."""
+    samples = samples_dir(contract)
+    if bad_files is None:
+        bad_files = next(
+            (pair for pair in TOUR_BAD_FILES if all((samples / "bad" / n).is_file() for n in pair)),
+            (),
+        )
+    files = sorted((samples / "seed").glob("sales_*"))
+    if not files:
+        raise FileNotFoundError(f"no seed files in {samples / 'seed'} for {contract.name}")
+    files += [samples / "bad" / name for name in bad_files]
+    files += sorted((samples / "extended").glob("sales_*"))[: 3 * extended_days]
+    return files

@@ -1,28 +1,25 @@
-"""The bad-file corpus: one problem per file, each with the validator's expected verdict.
+"""The bookstore's bad-file corpus: one problem per file, each with the validator's verdict.
 
-``write_bad_corpus(dir)`` writes every file plus ``manifest.json``, a list of
-``{file, problem, expected}`` where ``expected`` is either
-``{"outcome": "rejected", "reason_code": CODE}`` (a file-level problem: nothing loads) or
-``{"outcome": "accepted", "rows_total", "rows_accepted", "rows_rejected",
-"reject_reason_code", "rejects": [{"row", "reason_code"}]}`` (rows are numbered from 1, the
-first data row or array element; ``reject_reason_code`` is the single code shared by all
-rejected rows, or null when there are none or several). Codes: ``reason_codes``.
+``write_bad_corpus(dir)`` writes every file plus ``manifest.json`` (format: ``corpus``);
+``write_bad_corpus(dir, contract="cafe")`` writes another business's corpus, described in
+its settings (``contract_corpus``). Codes: ``reason_codes``.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
-import json
 import random
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra_scripts.sampledata import xlsx
+from infra_scripts.sampledata import business, xlsx
+from infra_scripts.sampledata import corpus as corpus_files
 from infra_scripts.sampledata.catalog import book_by_title
+from infra_scripts.sampledata.corpus import MANIFEST_NAME as MANIFEST_NAME
+from infra_scripts.sampledata.corpus import BadFile
 from infra_scripts.sampledata.corpus_io import (
     Record,
     good_records,
@@ -35,40 +32,9 @@ from infra_scripts.sampledata.corpus_io import (
 )
 from infra_scripts.sampledata.schema import SEED_COLUMNS
 
-MANIFEST_NAME = "manifest.json"
 ABSENT = object()  # a change value that removes the key (JSON formats)
 Change = tuple[str, Any, str]  # (column, new value, expected reason code)
 BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class BadFile:
-    """One corpus file: its bytes and what the validator must say about it."""
-
-    file: str
-    problem: str
-    build: Callable[[], bytes]
-    reason_code: str | None = None  # set: the whole file is rejected with this code
-    rows_total: int = 0
-    rejects: tuple[tuple[int, str], ...] = ()
-
-    def expected(self) -> dict[str, Any]:
-        """The manifest's ``expected`` object."""
-        if self.reason_code is not None:
-            return {"outcome": "rejected", "reason_code": self.reason_code}
-        codes = sorted({code for _, code in self.rejects})
-        return {
-            "outcome": "accepted",
-            "rows_total": self.rows_total,
-            "rows_accepted": self.rows_total - len(self.rejects),
-            "rows_rejected": len(self.rejects),
-            "reject_reason_code": codes[0] if len(codes) == 1 else None,
-            "rejects": [{"row": row, "reason_code": code} for row, code in self.rejects],
-        }
-
-    def manifest_entry(self) -> dict[str, Any]:
-        """The file's manifest entry."""
-        return {"file": self.file, "problem": self.problem, "expected": self.expected()}
 
 
 # --- builders --------------------------------------------------------------------------
@@ -605,50 +571,36 @@ def corpus() -> list[BadFile]:
     ]
 
 
-def manifest(files: list[BadFile] | None = None) -> list[dict[str, Any]]:
+def _other_corpus(contract: str) -> list[BadFile]:
+    from infra_scripts.sampledata import contract_corpus  # imports corpus_io like this module
+
+    return contract_corpus.corpus(business.load(contract))
+
+
+def files_of(contract: str = business.SPECIALISED) -> list[BadFile]:
+    """The corpus of a business (the bookstore's is :func:`corpus`)."""
+    return corpus() if contract == business.SPECIALISED else _other_corpus(contract)
+
+
+def manifest(
+    files: list[BadFile] | None = None, contract: str = business.SPECIALISED
+) -> list[dict[str, Any]]:
     """The manifest entries of the corpus."""
-    return [bad.manifest_entry() for bad in (files if files is not None else corpus())]
+    return corpus_files.manifest(files if files is not None else files_of(contract))
 
 
-def write_bad_corpus(out_dir: Path) -> list[Path]:
+def write_bad_corpus(out_dir: Path, contract: str = business.SPECIALISED) -> list[Path]:
     """Write every corpus file and ``manifest.json`` into ``out_dir``; return the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = corpus()
-    paths = []
-    for bad in files:
-        path = out_dir / bad.file
-        path.write_bytes(bad.build())
-        paths.append(path)
-    manifest_path = out_dir / MANIFEST_NAME
-    text = json.dumps(manifest(files), indent=2, ensure_ascii=False) + "\n"
-    manifest_path.write_text(text, encoding="utf-8")
-    return [*paths, manifest_path]
+    return corpus_files.write_corpus(files_of(contract), out_dir)
 
 
-def unexpected_files(out_dir: Path) -> list[Path]:
+def unexpected_files(out_dir: Path, contract: str = business.SPECIALISED) -> list[Path]:
     """Files in ``out_dir`` that the corpus does not write (stale ones, to delete by hand)."""
-    known = {bad.file for bad in corpus()} | {MANIFEST_NAME, "README.md"}
-    return sorted(p for p in out_dir.iterdir() if p.is_file() and p.name not in known)
+    return corpus_files.unexpected(files_of(contract), out_dir)
 
 
-def _describe(expected: dict[str, Any]) -> str:
-    if expected["outcome"] == "rejected":
-        return f"rejected: `{expected['reason_code']}`"
-    if not expected["rejects"]:
-        return f"accepted: {expected['rows_total']} rows"
-    by_code: dict[str, list[str]] = {}
-    for reject in expected["rejects"]:
-        by_code.setdefault(reject["reason_code"], []).append(str(reject["row"]))
-    detail = "; ".join(f"`{code}` row {', '.join(rows)}" for code, rows in by_code.items())
-    return (
-        f"accepted: {expected['rows_total']} rows, {expected['rows_rejected']} rejected ({detail})"
-    )
-
-
-def markdown_table(entries: list[dict[str, Any]] | None = None) -> str:
+def markdown_table(
+    entries: list[dict[str, Any]] | None = None, contract: str = business.SPECIALISED
+) -> str:
     """The corpus as a Markdown table: file, problem, expected outcome."""
-    lines = ["| File | Problem | Expected |", "| --- | --- | --- |"]
-    for entry in entries if entries is not None else manifest():
-        problem = entry["problem"].replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{entry['file']}` | {problem} | {_describe(entry['expected'])} |")
-    return "\n".join(lines) + "\n"
+    return corpus_files.markdown_table(entries if entries is not None else manifest(None, contract))

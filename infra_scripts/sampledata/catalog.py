@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline_src.schema import GENRES as GENRES  # the genres the pipeline knows
+from pipeline_src.contracts import model
+
+#: The genres the pipeline knows (the bookstore contract's canonical genres).
+GENRES: tuple[str, ...] = model.get("bookstore").column("genre").canonical
 
 
 @dataclass(frozen=True)

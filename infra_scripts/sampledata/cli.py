@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from infra_scripts.sampledata import reason_codes
+from infra_scripts.sampledata import business, reason_codes
 from infra_scripts.sampledata.bad_files import markdown_table, unexpected_files, write_bad_corpus
 from infra_scripts.sampledata.generate import DEFAULT_START, GenerateOptions, generate
 from infra_scripts.sampledata.schema import FORMATS, SCHEMAS
-from infra_scripts.sampledata.seed_files import DEFAULT_SEED, write_seed_files
+from infra_scripts.sampledata.seed_files import write_seed_files
 
 _SUFFIXES = {"k": 1_000, "m": 1_000_000}
 
@@ -42,6 +42,12 @@ def default_sample_dir() -> Path:
     return in_repo if in_repo.is_dir() else Path("sample_data")
 
 
+def business_sample_dir(contract: str) -> Path:
+    """Where a business's committed samples live: ``sample_data/`` or ``sample_data/<name>/``."""
+    root = default_sample_dir()
+    return root if contract == business.SPECIALISED else root / contract
+
+
 def run_generate(args: argparse.Namespace) -> int:
     """``sample-data generate``."""
     options = GenerateOptions(
@@ -53,6 +59,7 @@ def run_generate(args: argparse.Namespace) -> int:
         daily=args.daily,
         days=args.days if args.days is not None else (7 if args.daily else 1),
         start=args.start,
+        contract=args.contract,
     )
     try:
         result = generate(options, progress=None if args.quiet else sys.stderr)
@@ -65,25 +72,36 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_bad(args: argparse.Namespace) -> int:
     """``sample-data bad``."""
+    contract = args.contract
     if args.markdown:
         print("#### File-level codes\n\n" + reason_codes.markdown_table(reason_codes.FILE_LEVEL))
-        print("#### Row-level codes\n\n" + reason_codes.markdown_table(reason_codes.ROW_LEVEL))
-        print(markdown_table(), end="")
+        row_level = reason_codes.row_level(contract)
+        print("#### Row-level codes\n\n" + reason_codes.markdown_table(row_level))
+        print(markdown_table(contract=contract), end="")
         return 0
-    out = args.out or default_sample_dir() / "bad"
-    paths = write_bad_corpus(out)
+    out = args.out or business_sample_dir(contract) / "bad"
+    paths = write_bad_corpus(out, contract=contract)
     print(f"wrote {len(paths) - 1} bad files and manifest.json to {out}")
-    for stale in unexpected_files(out):
+    for stale in unexpected_files(out, contract=contract):
         print(f"warning: {stale} is not part of the corpus (stale?)", file=sys.stderr)
     return 0
 
 
 def run_seed_files(args: argparse.Namespace) -> int:
     """``sample-data seed-files``."""
-    out = args.out or default_sample_dir()
-    result = write_seed_files(out, seed=args.seed)
+    out = args.out or business_sample_dir(args.contract)
+    result = write_seed_files(out, seed=args.seed, contract=args.contract)
     print(f"{result.summary()} under {out}")
     return 0
+
+
+def _add_contract(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--contract",
+        choices=business.names(),
+        default=business.SPECIALISED,
+        help=f"the business whose data contract the files follow (default {business.SPECIALISED})",
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +115,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     gen.add_argument("--rows", type=row_count, required=True, help="rows: 1000, 250k, 10M")
     gen.add_argument("--format", dest="fmt", choices=FORMATS, default="csv")
-    gen.add_argument("--schema", choices=sorted(SCHEMAS), default="seed")
+    gen.add_argument(
+        "--schema",
+        choices=sorted(SCHEMAS),
+        default="seed",
+        help="seed: the contract's required columns; extended: every column (default seed)",
+    )
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument("--out", type=Path, required=True, help="output directory")
     gen.add_argument("--daily", action="store_true", help="one file per day")
@@ -109,6 +132,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"first day, YYYY-MM-DD (default {DEFAULT_START})",
     )
     gen.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _add_contract(gen)
     gen.set_defaults(func=run_generate)
 
     bad = commands.add_parser(
@@ -122,17 +146,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="only print the reason-code and file tables of sample_data/README.md",
     )
+    _add_contract(bad)
     bad.set_defaults(func=run_bad)
 
     seed = commands.add_parser(
         "seed-files",
         help="regenerate the committed seed/ and extended/ files",
-        description="Write sample_data/seed/ and sample_data/extended/ (or under --out).",
+        description="Write sample_data/seed/ and sample_data/extended/ (bookstore), "
+        "sample_data/<contract>/seed/ (another business), or under --out.",
     )
     seed.add_argument(
         "--out", type=Path, default=None, help="root directory (has seed/, extended/)"
     )
-    seed.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}")
+    seed.add_argument("--seed", type=int, default=None, help="default: the business's own")
+    _add_contract(seed)
     seed.set_defaults(func=run_seed_files)
 
 

@@ -1,4 +1,8 @@
-"""Generate sales files of any size, streaming chunk by chunk with bounded memory."""
+"""Generate sales files of any size, streaming chunk by chunk with bounded memory.
+
+``GenerateOptions.contract`` names the business: the bookstore has its own vectorised
+generator (below); every other business is generated from its settings (``till_files``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import TextIO
 
 import numpy as np
 
-from infra_scripts.sampledata import story
+from infra_scripts.sampledata import business, story
 from infra_scripts.sampledata.ids import ID_SPACE, TransactionIds
 from infra_scripts.sampledata.rows import sample_chunk
 from infra_scripts.sampledata.schema import FORMATS, columns_for
@@ -34,10 +38,14 @@ class GenerateOptions:
     daily: bool = False
     days: int = 1
     start: date = DEFAULT_START
+    contract: str = business.SPECIALISED
 
     def validate(self) -> None:
         """Raise ValueError for impossible options."""
-        columns_for(self.schema)
+        if self.contract == business.SPECIALISED:
+            columns_for(self.schema)
+        else:
+            business.load(self.contract)
         if self.fmt not in FORMATS:
             raise ValueError(f"unknown format {self.fmt!r}; expected one of {list(FORMATS)}")
         if not 0 <= self.rows <= ID_SPACE:
@@ -72,7 +80,9 @@ def file_name(fmt: str, first: date, last: date) -> str:
     return f"sales_{span}.{fmt}"
 
 
-class _Progress:
+class Progress:
+    """Progress lines on a stream every PROGRESS_EVERY rows."""
+
     def __init__(self, total: int, stream: TextIO | None) -> None:
         self.total, self.stream, self.started = total, stream, time.perf_counter()
         self._next = PROGRESS_EVERY
@@ -89,6 +99,10 @@ class _Progress:
 def generate(options: GenerateOptions, progress: TextIO | None = None) -> GenerateResult:
     """Write the sales files described by ``options``; report progress to ``progress``."""
     options.validate()
+    if options.contract != business.SPECIALISED:
+        from infra_scripts.sampledata import till_files  # imports this module
+
+        return till_files.generate(business.load(options.contract), options, progress)
     started = time.perf_counter()
     columns = columns_for(options.schema)
     days = story.day_list(options.start, options.days)
@@ -100,7 +114,7 @@ def generate(options: GenerateOptions, progress: TextIO | None = None) -> Genera
     ids = TransactionIds(options.seed)
     options.out.mkdir(parents=True, exist_ok=True)
     result = GenerateResult()
-    meter = _Progress(options.rows, progress)
+    meter = Progress(options.rows, progress)
     writer: SalesWriter | None = None
 
     def finish(current: SalesWriter | None) -> None:

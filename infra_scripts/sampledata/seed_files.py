@@ -3,7 +3,8 @@
 ``sample_data/seed/``: six daily files in the original format (2 CSV, 2 JSON, 2 XLSX, 100 rows
 each), like the original bookstore files. ``sample_data/extended/``: 21 days x 3 stores with
 the optional columns; each store's till exports its own format (S01 and S03 CSV, S02 JSON
-Lines). Transaction ids are unique across all of them.
+Lines). Transaction ids are unique across all of them. Another business's seed files
+(``contract="cafe"``) come from its settings (``till_files``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infra_scripts.sampledata import story
+from infra_scripts.sampledata import business, story
 from infra_scripts.sampledata.catalog import STORES
 from infra_scripts.sampledata.generate import GenerateResult
 from infra_scripts.sampledata.ids import TransactionIds
@@ -33,8 +34,18 @@ STORE_BASE_ROWS = 120  # sale lines on an average day in a store of traffic 1.0
 DAY_NOISE = 0.08
 
 
-def write_seed_files(root: Path, seed: int = DEFAULT_SEED) -> GenerateResult:
-    """Write ``root/seed/*`` and ``root/extended/*``; the same seed gives the same bytes."""
+def write_seed_files(
+    root: Path, seed: int | None = None, contract: str = business.SPECIALISED
+) -> GenerateResult:
+    """Write ``root/seed/*`` (and the bookstore's ``root/extended/*``); same seed, same bytes.
+
+    ``seed`` defaults to the business's own (the bookstore's :data:`DEFAULT_SEED`).
+    """
+    if contract != business.SPECIALISED:
+        from infra_scripts.sampledata import till_files  # imports generate, like this module
+
+        return till_files.write_seed_files(business.load(contract), root, seed)
+    seed = DEFAULT_SEED if seed is None else seed
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     ids = TransactionIds(seed)
