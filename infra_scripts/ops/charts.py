@@ -6,7 +6,7 @@ it, and :func:`save` writes it as a PNG for the HTML report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,6 +14,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter
+
+from infra_scripts.ops import chart_choices
+from infra_scripts.ops.chart_choices import Choice
 
 PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f")
 
@@ -45,60 +48,137 @@ def save(fig: Figure, path: Path | str, dpi: int = 110) -> Path:
     return path
 
 
-def revenue_by_genre(frame: pd.DataFrame, width: float = 8) -> Figure:
-    """Horizontal bars: revenue per genre (``revenue_by_genre.sql``)."""
-    data = frame.assign(revenue=_num(frame["revenue"])).sort_values("revenue")
-    fig, ax = _figure(width, 0.35 * len(data) + 1.2)
-    ax.barh(data["genre"], data["revenue"], color=PALETTE[0])
-    ax.set_xlabel("revenue")
-    ax.xaxis.set_major_formatter(FuncFormatter(_dollars))
-    ax.set_title("Revenue by genre")
-    ax.margins(x=0.12)
-    _tidy(ax)
-    for y, value in enumerate(data["revenue"]):
-        ax.annotate(
-            _dollars(value),
-            (value, y),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
+# --- the notebooks' charts, drawn as a business's chart choices say --------------------
+def draw(choice: Choice, frame: pd.DataFrame, width: float | None = None) -> Figure:
+    """The chart ``choice`` (``infra_scripts.ops.chart_choices``) of its query's ``frame``."""
+    if choice.kind in ("bar", "barh"):
+        return bar(frame, choice, width)
+    if choice.kind == "pie":
+        return share(frame, choice, width)
+    if choice.kind == "trend":
+        return trend(frame, choice)
+    raise ValueError(f"chart {choice.name!r} is a {choice.kind}: nothing to draw")
+
+
+def _categories(frame: pd.DataFrame, choice: Choice, column: str) -> list[str]:
+    """The category labels: ``choice.label`` formatted per row, else the column as text."""
+    if choice.label:
+        rows = frame.to_dict("records")
+        return [choice.label.format(**row) for row in rows]
+    names = choice.options.get("names", {})
+    return [names.get(str(v).lower(), str(v)) for v in frame[column]]
+
+
+def _value_text(kind: str | None) -> Callable[[float], str]:
+    return _dollars if kind == "money" else lambda v: f"{v:.0f}%"
+
+
+def bar(frame: pd.DataFrame, choice: Choice, width: float | None = None) -> Figure:
+    """Bars of one value per category: ``barh`` horizontal (``y`` the categories, ``x`` the
+    values), ``bar`` vertical (``x`` the categories, ``y`` the values)."""
+    horizontal = choice.kind == "barh"
+    category, value = (choice.y, choice.x) if horizontal else (choice.x, choice.y)
+    data = frame.assign(**{value: _num(frame[value])})
+    if choice.sort:
+        data = data.sort_values(choice.sort)
+    if choice.reverse:
+        data = data.iloc[::-1]
+    height = choice.height or (0.35 * len(data) + 1.2 if horizontal else 3.5)
+    fig, ax = _figure(width or choice.width, height)
+    labels, values = _categories(data, choice, category), data[value]
+    color = PALETTE[choice.color % len(PALETTE)]
+    bars = (
+        ax.barh(labels, values, color=color) if horizontal else ax.bar(labels, values, color=color)
+    )
+    if choice.xlabel:
+        ax.set_xlabel(choice.xlabel)
+    if choice.ylabel:
+        ax.set_ylabel(choice.ylabel)
+    if choice.money_axis:
+        (ax.xaxis if horizontal else ax.yaxis).set_major_formatter(FuncFormatter(_dollars))
+    ax.set_title(choice.title.format(n=len(data)))
+    if choice.values:
+        text = _value_text(choice.values)
+        ax.margins(**{"x" if horizontal else "y": 0.12})
+        if horizontal:
+            for y, amount in enumerate(values):
+                ax.annotate(
+                    text(amount),
+                    (amount, y),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=8,
+                )
+        else:
+            ax.bar_label(bars, labels=[text(v) for v in values], fontsize=8, padding=2)
+    if choice.tidy:
+        _tidy(ax)
     return fig
+
+
+def share(frame: pd.DataFrame, choice: Choice, width: float | None = None) -> Figure:
+    """A pie: each ``x`` category's share of ``y`` (``options.names`` renames categories)."""
+    values = _num(frame[choice.y])
+    fig, ax = _figure(width or choice.width, choice.height or 3.5)
+    colors = [PALETTE[(choice.color + i) % len(PALETTE)] for i in range(len(frame))]
+    ax.pie(
+        values,
+        labels=_categories(frame, choice, choice.x),
+        colors=colors,
+        autopct="%.0f%%",
+        startangle=90,
+        counterclock=False,
+        textprops={"fontsize": 9},
+    )
+    ax.set_title(choice.title.format(n=len(frame)))
+    ax.axis("equal")
+    return fig
+
+
+def trend(frame: pd.DataFrame, choice: Choice) -> Figure:
+    """Bars of ``y`` per day ``x``, plus the ``second`` series as a line (``twin``: on its
+    own axis, e.g. a running total)."""
+    days = pd.to_datetime(frame[choice.x])
+    fig, ax = _figure(choice.width, choice.height or 3.8)
+    ax.bar(days, _num(frame[choice.y]), width=0.8, color=PALETTE[0], label=choice.y)
+    ax.set_ylabel(choice.ylabel or f"{choice.y} ($)")
+    ax.set_title(choice.title or f"Daily {choice.y}")
+    second = choice.second
+    if second and second in frame:
+        other = ax.twinx() if choice.twin else ax
+        label = choice.second_label or second
+        other.plot(days, _num(frame[second]), marker="o", color=PALETTE[1], label=label)
+        if choice.twin:
+            other.set_ylabel(f"{label} ($)")
+    fig.legend(loc="outside upper right", ncols=2, fontsize=8)
+    fig.autofmt_xdate()
+    return fig
+
+
+# thin wrappers kept for the lessons and callers that name the bookstore's charts
+def _bookstore(name: str) -> Choice:
+    return chart_choices.for_contract("bookstore").chart(name)
+
+
+def revenue_by_genre(frame: pd.DataFrame, width: float = 8) -> Figure:
+    """The bookstore's revenue per genre (``revenue_by_genre.sql``)."""
+    return bar(frame, _bookstore("revenue_by_genre"), width)
 
 
 def age_group_mix(frame: pd.DataFrame, width: float = 6) -> Figure:
-    """Bars of revenue share per buyer age group (``revenue_by_age_group.sql``)."""
-    fig, ax = _figure(width, 3.5)
-    shares = _num(frame["revenue_pct"])
-    bars = ax.bar(frame["age_group"], shares, color=PALETTE[1])
-    ax.bar_label(bars, labels=[f"{v:.0f}%" for v in shares], fontsize=8, padding=2)
-    ax.set_ylabel("share of revenue (%)")
-    ax.set_xlabel("buyer's age group")
-    ax.set_title("Who buys: revenue by age group")
-    ax.margins(y=0.12)
-    _tidy(ax)
-    return fig
+    """The bookstore's revenue share per buyer age group (``revenue_by_age_group.sql``)."""
+    return bar(frame, _bookstore("age_group_mix"), width)
 
 
-def top_titles(frame: pd.DataFrame, value: str = "copies") -> Figure:
-    """Horizontal bars of the best-selling titles (``top_titles.sql``)."""
-    data = frame.assign(**{value: _num(frame[value])}).iloc[::-1]
-    fig, ax = _figure(8, 0.35 * len(data) + 1.2)
-    ax.barh(data["title"], data[value], color=PALETTE[2])
-    ax.set_xlabel(value)
-    ax.set_title(f"Top {len(data)} titles by {value}")
-    return fig
+def top_titles(frame: pd.DataFrame) -> Figure:
+    """The bookstore's best-selling titles (``top_titles.sql``)."""
+    return bar(frame, _bookstore("top_titles"))
 
 
 def price_distribution(frame: pd.DataFrame) -> Figure:
-    """Sales per price band (``price_bands.sql``: band_from, band_to, sales)."""
-    labels = [f"${a}-{b}" for a, b in zip(frame["band_from"], frame["band_to"], strict=True)]
-    fig, ax = _figure(6, 3.5)
-    ax.bar(labels, _num(frame["sales"]), color=PALETTE[3])
-    ax.set_ylabel("sales")
-    ax.set_title("Price distribution")
-    return fig
+    """The bookstore's sales per price band (``price_bands.sql``)."""
+    return bar(frame, _bookstore("price_distribution"))
 
 
 def daily_trend(
@@ -112,19 +192,11 @@ def daily_trend(
 
     ``twin`` puts the second series on its own axis (e.g. a running total).
     """
-    days = pd.to_datetime(frame["sale_date"])
-    fig, ax = _figure(8, 3.8)
-    ax.bar(days, _num(frame["revenue"]), width=0.8, color=PALETTE[0], label="revenue")
-    ax.set_ylabel("revenue ($)")
-    ax.set_title("Daily revenue")
-    if second and second in frame:
-        other = ax.twinx() if twin else ax
-        other.plot(days, _num(frame[second]), marker="o", color=PALETTE[1], label=label)
-        if twin:
-            other.set_ylabel(f"{label} ($)")
-    fig.legend(loc="outside upper right", ncols=2, fontsize=8)
-    fig.autofmt_xdate()
-    return fig
+    choice = Choice(
+        "daily_trend", "daily_trend", "trend", x="sale_date", y="revenue",
+        second=second, second_label=label, twin=twin,
+    )  # fmt: skip
+    return trend(frame, choice)
 
 
 def daily_revenue(daily: pd.DataFrame, *, average_from: int = 14) -> Figure:

@@ -1,7 +1,7 @@
 """The sales report's numbers: period, KPIs, daily series, and the files we could not load.
 
     report = gather(session, outputs, start_date="2026-11-02", end_date="2026-11-08")
-    report.revenue, report.sales, report.best_genre, report.change, report.problems
+    report.revenue, report.sales, report.best_partition, report.change, report.problems
 
 Everything is read from the stack: the sales from the curated view (committed loads, each
 sale once, as every analytics query reads them), the files the pipeline refused from the
@@ -11,6 +11,11 @@ rows it set aside from the data-quality summary of each loaded file. Rendering i
 
 A rejected file is in no number: its sales never reached the table. A file loaded in part
 counts the rows that passed and is listed with how many it left out and why.
+
+The business is the stack's data contract: revenue and units are its measures, the
+breakdowns are by its partition column, its best sellers and its mix chart; the words for
+them ("copies", "best genre", "store S01") are its report choices
+(``infra_scripts/ops/chart_choices/<business>.json``, see :class:`Business`).
 """
 
 from __future__ import annotations
@@ -20,15 +25,21 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 import pandas as pd
 
+from infra_scripts import contracts
+from infra_scripts.ops import chart_choices
+from infra_scripts.ops.chart_choices import Choice, Choices
 from infra_scripts.ops.inspection import quality_summaries, quarantined_objects
 from infra_scripts.ops.queries import QueryResult, athena_query, sales_filter
 from pipeline_src import naming
+from pipeline_src.contracts import model
+from pipeline_src.contracts.model import Contract
 from pipeline_src.etl.table import curated_view_name
-from pipeline_src.schema import ALL_CODES
+from pipeline_src.schema import FILE_LEVEL, Schema
 
 CURRENCY = "$"
 
@@ -49,7 +60,9 @@ FILE_REASONS: dict[str, str] = {
     "NO_VALID_ROWS": "none of its sales could be read",
 }
 
-#: What each set-aside-row reason code means, as the end of "… left out: <reason>".
+#: What each set-aside-row reason code of every business means, as the end of
+#: "… left out: <reason>". A business's own codes (one per column rule) are worded in its
+#: report choices (``row_reasons``, see :attr:`Business.row_words`).
 ROW_REASONS: dict[str, str] = {
     "WRONG_FIELD_COUNT": "a line had more or fewer values than there are columns",
     "MALFORMED_JSON_LINE": "a line was damaged",
@@ -58,18 +71,131 @@ ROW_REASONS: dict[str, str] = {
     "NESTED_VALUE": "a value held a list where one value belongs",
     "FIELD_TOO_LONG": "a value was far too long",
     "FORMULA_INJECTION": "a value started like a spreadsheet formula",
-    "INVALID_PRICE": "the price was not an amount of money",
-    "NON_FINITE_PRICE": "the price was not a number",
-    "NEGATIVE_PRICE": "the price was below zero",
-    "INVALID_AGE_GROUP": "the age group was not one we know (10s to 90s)",
-    "INVALID_BOOK_ID": "the book id was not B followed by 6 digits",
-    "INVALID_TRANSACTION_ID": "the transaction id was not T followed by 8 digits",
-    "INVALID_SOLD_AT": "the time of sale was not a date",
-    "INVALID_QUANTITY": "the quantity was not a whole number of at least 1",
-    "DUPLICATE_TRANSACTION_ID": "the same sale appeared twice in the file (counted once)",
 }
 
 _MISSING = re.compile(r"required (?:column|key)\(s\) ([^()]+?)(?:\s*\(|$)")
+_PLACE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+# --- the business ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Business:
+    """What the report says of one business: its contract and its report choices.
+
+    The choices' ``report`` part names the queries (``partition``, ``items``, ``mix``: stem,
+    label, columns), the words for units (``units``: one, many, card, heading), the column
+    that names a place (``place``: column, one, all; none: the report is the whole
+    business) and the owner's wording of the business's row codes (``row_reasons``).
+    """
+
+    contract: Contract
+    choices: Choices
+
+    @classmethod
+    def of(cls, contract: Contract | str | None = None) -> Business:
+        """A business by contract (or bundled name; None: the bookstore)."""
+        if not isinstance(contract, Contract):
+            contract = model.get(contract)
+        return cls(contract, chart_choices.for_contract(contract))
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self.choices.report)
+
+    def _part(self, name: str) -> dict[str, Any]:
+        return dict(self.settings.get(name) or {})
+
+    # measures
+    @property
+    def revenue(self) -> str:
+        """The revenue measure as SQL (``price * quantity``)."""
+        return self.contract.measures["revenue"]
+
+    @property
+    def units(self) -> str:
+        """The units measure as SQL (``quantity``; 1 per sale without one)."""
+        return self.contract.measures.get("units", "1")
+
+    @property
+    def revenue_words(self) -> str:
+        """The revenue measure in words: ``price × quantity``."""
+        return self.revenue.replace("_", " ").replace("*", "×")
+
+    # the partition
+    @property
+    def partition(self) -> str:
+        return self.contract.partition
+
+    @property
+    def partition_word(self) -> str:
+        return self._part("partition").get("word") or self.partition.replace("_", " ")
+
+    @property
+    def partition_plural(self) -> str:
+        return self._part("partition").get("plural") or f"{self.partition_word} values"
+
+    @property
+    def partition_query(self) -> str:
+        return self._part("partition").get("query") or "revenue_by_partition"
+
+    @property
+    def partition_label(self) -> str:
+        return self._part("partition").get("label") or f"Revenue by {self.partition_word}"
+
+    @property
+    def partition_chart(self) -> Choice:
+        name = self._part("partition").get("chart") or self.partition_query
+        return self.choices.chart(name)
+
+    # units
+    def unit_words(self, key: str, default: str) -> str:
+        return self._part("units").get(key) or default
+
+    def units_text(self, count: int) -> str:
+        """``1 copy``, ``607 copies`` (the business's words; default item/items)."""
+        return plural(count, self.unit_words("one", "item"), self.unit_words("many", "items"))
+
+    # the best sellers and the mix chart (None: the business has none)
+    @property
+    def items(self) -> dict[str, Any] | None:
+        return self._part("items") or None
+
+    @property
+    def mix(self) -> dict[str, Any] | None:
+        return self._part("mix") or None
+
+    @property
+    def mix_chart(self) -> Choice | None:
+        return self.choices.chart(self.mix["chart"]) if self.mix else None
+
+    # the place
+    @property
+    def place_column(self) -> str | None:
+        return self._part("place").get("column")
+
+    def place_label(self, place: str | None) -> str:
+        """``store S01`` / ``all stores``; without a place column the business's title."""
+        words = self._part("place")
+        if not self.place_column:
+            return self.contract.title
+        return words.get("one", "{}").format(place) if place else words.get("all", "all")
+
+    def place_filter(self, place: str | None) -> str | None:
+        """The WHERE condition of one place's sales (None: every place)."""
+        if not place:
+            return None
+        if not self.place_column:
+            raise ValueError(f"the {self.contract.name} report has no place to narrow it to")
+        if not _PLACE.match(place):
+            raise ValueError(f"not a {self.place_column}: {place!r}")
+        return f"{self.place_column} = '{place}'"
+
+    @property
+    def row_words(self) -> dict[str, str]:
+        """Every row code of the business → the owner's words (its own, else the meaning)."""
+        codes = Schema(self.contract).row_level
+        own = {**ROW_REASONS, **(self.settings.get("row_reasons") or {})}
+        return {code: own.get(code, meaning) for code, meaning in codes.items()} | own
 
 
 # --- money, dates and periods ------------------------------------------------------------
@@ -139,10 +265,6 @@ def _date(value: str | dt.date | None) -> dt.date | None:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def store_label(store_id: str | None) -> str:
-    return f"store {store_id}" if store_id else "all stores"
-
-
 # --- the files we could not load ---------------------------------------------------------
 @dataclass(frozen=True)
 class RejectedFile:
@@ -175,7 +297,7 @@ class Problem:
 
 def file_reason(code: str, message: str = "") -> str:
     """The owner's wording for a refused file, naming the missing columns when known."""
-    reason = FILE_REASONS.get(code) or ALL_CODES.get(code) or "the file could not be read"
+    reason = FILE_REASONS.get(code) or FILE_LEVEL.get(code) or "the file could not be read"
     if code == "MISSING_COLUMNS" and (match := _MISSING.search(message)):
         columns = [c.strip() for c in match.group(1).split(",") if c.strip()]
         listed = " and ".join(columns) if len(columns) < 3 else ", ".join(columns)
@@ -183,10 +305,14 @@ def file_reason(code: str, message: str = "") -> str:
     return reason
 
 
-def row_reasons(by_reason: Mapping[str, int]) -> str:
-    """``the quantity was not a whole number of at least 1`` (several: joined, commonest first)."""
+def row_reasons(by_reason: Mapping[str, int], words: Mapping[str, str] | None = None) -> str:
+    """``the quantity was not a whole number of at least 1`` (several: joined, commonest first).
+
+    ``words``: the business's (:attr:`Business.row_words`; default the bookstore's).
+    """
+    words = Business.of().row_words if words is None else words
     ordered = sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))
-    parts = [ROW_REASONS.get(code) or ALL_CODES.get(code) or code for code, _ in ordered]
+    parts = [words.get(code) or code for code, _ in ordered]
     return "; ".join(parts) or "some of its lines could not be read"
 
 
@@ -195,6 +321,7 @@ def problems_for_period(
     summaries: pd.DataFrame,
     period: Period | None,
     files_in_period: Iterable[str],
+    business: Business | None = None,
 ) -> list[Problem]:
     """The box's lines: refused files that belong to the period, then files loaded in part.
 
@@ -202,7 +329,9 @@ def problems_for_period(
     without a date could hold any day's sales, so it is listed when the file arrived on or
     after the period's first day. A file whose later upload was loaded is not listed. A file
     loaded in part is listed when some of its counted sales fall in the period.
+    ``business`` words the set-aside rows (default: the bookstore).
     """
+    words = (business or Business.of()).row_words
     problems = []
     for item in sorted(rejected, key=lambda r: r.file):
         if item.loaded_since:
@@ -227,7 +356,7 @@ def problems_for_period(
                 continue
             left_out, read = int(row.rows_rejected), int(row.rows_read)
             sales = "sale" if read == 1 else "sales"
-            why = f"{row_reasons(row.rejected_by_reason or {})}.".capitalize()
+            why = f"{row_reasons(row.rejected_by_reason or {}, words)}.".capitalize()
             why += f" The other {int(row.rows_accepted):,} are counted."
             what = f"{left_out:,} of its {read:,} {sales} left out"
             problems.append(Problem(row.file, what, why, rows_left_out=left_out))
@@ -276,36 +405,41 @@ def rejected_files(
 @dataclass(frozen=True)
 class Totals:
     sales: int = 0
-    copies: int = 0
+    units: int = 0
     revenue: float = 0.0
+
+
+def _numeric(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in dict.fromkeys(columns):
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+    return frame
 
 
 @dataclass
 class SalesReport:
-    """Everything the report shows, for one period and store (or every store)."""
+    """Everything the report shows, for one period and place (or the whole business)."""
 
     period: Period | None  # None: no sale recorded and no dates asked for
-    store_id: str | None
-    by_day_file: pd.DataFrame  # sale_date, source_key, sales, copies, revenue
-    genres: pd.DataFrame  # genre, sales, copies, revenue, avg_price (revenue_by_genre.sql)
-    titles: pd.DataFrame  # title, genre, copies, revenue (top_titles.sql)
-    ages: pd.DataFrame  # age_group, sales, revenue, revenue_pct (revenue_by_age_group.sql)
+    place: str | None  # a value of the business's place column (None: every place)
+    by_day_file: pd.DataFrame  # sale_date, source_key, sales, units, revenue
+    partitions: pd.DataFrame  # the partition query: <partition>, revenue, …
+    items: pd.DataFrame  # the best sellers query: <item>, <partition>, <units>, revenue
+    mix: pd.DataFrame  # the mix chart's query (empty: the business has none)
     previous: Totals | None = None  # the same length of time just before
     problems: list[Problem] = field(default_factory=list)
     queries: list[QueryResult] = field(default_factory=list)
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     target: str = "local"
+    business: Business = field(default_factory=Business.of)
 
     def __post_init__(self) -> None:
-        frame = self.by_day_file.copy()
-        for column in ("sales", "copies", "revenue"):
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+        frame = _numeric(self.by_day_file, ("sales", "units", "revenue"))
         frame["sale_date"] = pd.to_datetime(frame["sale_date"]).dt.date
         self.by_day_file = frame
-        genres = self.genres.copy()
-        for column in ("sales", "copies", "revenue"):
-            genres[column] = pd.to_numeric(genres[column], errors="coerce").fillna(0)
-        self.genres = genres.sort_values("revenue", ascending=False, ignore_index=True)
+        partitions = _numeric(self.partitions, ("sales", "units", "revenue"))
+        self.partitions = partitions.sort_values("revenue", ascending=False, ignore_index=True)
 
     # headline figures
     @property
@@ -317,21 +451,29 @@ class SalesReport:
         return int(self.by_day_file["sales"].sum())
 
     @property
-    def copies(self) -> int:
-        return int(self.by_day_file["copies"].sum())
+    def units(self) -> int:
+        return int(self.by_day_file["units"].sum())
+
+    @property
+    def scope(self) -> str:
+        """``store S01``, ``all stores``, or the business's title when it has no places."""
+        return self.business.place_label(self.place)
 
     @property
     def title(self) -> str:
         when = self.period.label() if self.period else "no sales recorded yet"
-        return f"Sales report: {store_label(self.store_id)}, {when}"
+        if not self.business.place_column:
+            return f"Sales report: {when}"
+        return f"Sales report: {self.scope}, {when}"
 
     @property
-    def best_genre(self) -> tuple[str, float, float] | None:
-        """(genre, revenue, share of revenue in %), or None without sales."""
-        if not len(self.genres) or self.revenue <= 0:
+    def best_partition(self) -> tuple[str, float, float] | None:
+        """(partition value, revenue, share of revenue in %), or None without sales."""
+        if not len(self.partitions) or self.revenue <= 0:
             return None
-        top = self.genres.iloc[0]
-        return str(top["genre"]), float(top["revenue"]), 100 * float(top["revenue"]) / self.revenue
+        top = self.partitions.iloc[0]
+        name = str(top[self.business.partition])
+        return name, float(top["revenue"]), 100 * float(top["revenue"]) / self.revenue
 
     @property
     def change(self) -> float | None:
@@ -347,13 +489,13 @@ class SalesReport:
         return sorted(naming.relative_key(str(k)) for k in keys)
 
     def daily(self) -> pd.DataFrame:
-        """Every day of the period: sales, copies, revenue (0 on a day without sales),
+        """Every day of the period: sales, units, revenue (0 on a day without sales),
         ``recorded`` (any sale that day) and ``partial`` (some of that day's sales came
         from a file that had lines left out)."""
-        columns = ["sale_date", "sales", "copies", "revenue", "recorded", "partial"]
+        columns = ["sale_date", "sales", "units", "revenue", "recorded", "partial"]
         if self.period is None:
             return pd.DataFrame(columns=columns)
-        per_day = self.by_day_file.groupby("sale_date")[["sales", "copies", "revenue"]].sum()
+        per_day = self.by_day_file.groupby("sale_date")[["sales", "units", "revenue"]].sum()
         frame = per_day.reindex(self.period.dates(), fill_value=0)
         frame.index.name = "sale_date"
         frame = frame.reset_index()
@@ -363,7 +505,7 @@ class SalesReport:
         partial_days = set(self.by_day_file.loc[keys.isin(partial_files), "sale_date"])
         frame["partial"] = frame["sale_date"].isin(partial_days)
         frame["sales"] = frame["sales"].astype(int)
-        frame["copies"] = frame["copies"].astype(int)
+        frame["units"] = frame["units"].astype(int)
         return frame[columns]
 
     def missing_days(self) -> list[dt.date]:
@@ -379,11 +521,14 @@ class SalesReport:
         lines = [
             self.title,
             f"revenue {money(self.revenue)} from {plural(self.sales, 'sale')} "
-            f"({plural(self.copies, 'copy', 'copies')}), {plural(len(self.files), 'file')}",
+            f"({self.business.units_text(self.units)}), {plural(len(self.files), 'file')}",
         ]
-        best = self.best_genre
+        best = self.best_partition
         if best:
-            lines.append(f"best genre {best[0]}: {money(best[1])} ({best[2]:.0f}% of revenue)")
+            lines.append(
+                f"best {self.business.partition_word} {best[0]}: {money(best[1])} "
+                f"({best[2]:.0f}% of revenue)"
+            )
         if self.period:
             length = "day" if self.period.days == 1 else f"{self.period.days} days"
             lines.append(f"vs the previous {length}: {change_text(self)}")
@@ -414,19 +559,25 @@ def _curated(outputs: Mapping[str, str], where: str | None) -> str:
     return f"(SELECT * FROM {source} WHERE {where}) AS {view}" if where else source
 
 
-def by_day_file_sql(outputs: Mapping[str, str], where: str | None = None) -> str:
-    """Sales, copies and revenue per day and source file (the KPIs and the daily chart)."""
+def by_day_file_sql(
+    outputs: Mapping[str, str], where: str | None = None, business: Business | None = None
+) -> str:
+    """Sales, units and revenue per day and source file (the KPIs and the daily chart)."""
+    business = business or Business.of()
     return (
-        "SELECT sale_date, source_key, COUNT(*) AS sales, SUM(quantity) AS copies, "
-        f"SUM(price * quantity) AS revenue FROM {_curated(outputs, where)} "
+        f"SELECT sale_date, source_key, COUNT(*) AS sales, SUM({business.units}) AS units, "
+        f"SUM({business.revenue}) AS revenue FROM {_curated(outputs, where)} "
         "GROUP BY sale_date, source_key ORDER BY sale_date, source_key"
     )
 
 
-def totals_sql(outputs: Mapping[str, str], where: str | None = None) -> str:
+def totals_sql(
+    outputs: Mapping[str, str], where: str | None = None, business: Business | None = None
+) -> str:
+    business = business or Business.of()
     return (
-        "SELECT COUNT(*) AS sales, SUM(quantity) AS copies, SUM(price * quantity) AS revenue "
-        f"FROM {_curated(outputs, where)}"
+        f"SELECT COUNT(*) AS sales, SUM({business.units}) AS units, "
+        f"SUM({business.revenue}) AS revenue FROM {_curated(outputs, where)}"
     )
 
 
@@ -439,7 +590,20 @@ def _totals(frame: pd.DataFrame) -> Totals:
     if not len(frame):
         return Totals()
     row = frame.iloc[0]
-    return Totals(int(_number(row["sales"])), int(_number(row["copies"])), _number(row["revenue"]))
+    return Totals(int(_number(row["sales"])), int(_number(row["units"])), _number(row["revenue"]))
+
+
+def _where(*parts: str | None) -> str | None:
+    return " AND ".join(p for p in parts if p) or None
+
+
+def _breakdowns(business: Business) -> dict[str, tuple[str, str]]:
+    """The report's own queries of the business: part → (query stem, cost label)."""
+    parts = {"partitions": (business.partition_query, business.partition_label)}
+    for part, settings in (("items", business.items), ("mix", business.mix)):
+        if settings:
+            parts[part] = (settings["query"], settings.get("label") or settings["query"])
+    return parts
 
 
 def gather(
@@ -448,18 +612,25 @@ def gather(
     *,
     start_date: str | dt.date | None = None,
     end_date: str | dt.date | None = None,
-    store_id: str | None = None,
+    place: str | None = None,
     target: str = "local",
 ) -> SalesReport:
-    """Run the report's five Athena queries and read the refused and part-loaded files.
+    """Run the report's Athena queries and read the refused and part-loaded files.
 
-    Without ``start_date`` / ``end_date`` the period runs from the first to the last sale
-    recorded (for ``store_id``, or every store).
+    The business is the stack's contract. Without ``start_date`` / ``end_date`` the period
+    runs from the first to the last sale recorded (for ``place`` — a value of the business's
+    place column, e.g. the bookstore's store_id — or every place).
     """
+    business = Business.of(contracts.of_outputs(dict(outputs)))
+    at_place = business.place_filter(place)
     start, end = _date(start_date), _date(end_date)
-    where = sales_filter(start, end, store_id)
+    where = _where(sales_filter(start, end), at_place)
     days = athena_query(
-        session, "by_day_file", outputs, sql=by_day_file_sql(outputs, where), label="Sales by day"
+        session,
+        "by_day_file",
+        outputs,
+        sql=by_day_file_sql(outputs, where, business),
+        label="Sales by day",
     )
     recorded = pd.to_datetime(days.frame["sale_date"]).dt.date
     if start is None and len(recorded):
@@ -471,18 +642,13 @@ def gather(
     if end is not None and start is None:
         start = end
     period = Period(start, end) if start and end else None
-    where = sales_filter(start, end, store_id)
+    where = _where(sales_filter(start, end), at_place)
     queries = [days]
-    named = {
-        "revenue_by_genre": "Revenue by genre",
-        "top_titles": "Best sellers",
-        "revenue_by_age_group": "Buyers' age groups",
-    }
-    frames = {}
-    for name, label in named.items():
+    frames = {"items": pd.DataFrame(), "mix": pd.DataFrame()}
+    for part, (name, label) in _breakdowns(business).items():
         result = athena_query(session, name, outputs, where=where, label=label)
         queries.append(result)
-        frames[name] = result.frame
+        frames[part] = result.frame
     previous = None
     if period is not None:
         before = period.previous()
@@ -490,7 +656,9 @@ def gather(
             session,
             "previous_totals",
             outputs,
-            sql=totals_sql(outputs, sales_filter(before.start, before.end, store_id)),
+            sql=totals_sql(
+                outputs, _where(sales_filter(before.start, before.end), at_place), business
+            ),
             label="The period before",
         )
         queries.append(result)
@@ -500,16 +668,18 @@ def gather(
         quality_summaries(session, outputs["processed_bucket"]),
         period,
         days.frame["source_key"].dropna().astype(str),
+        business,
     )
     return SalesReport(
         period=period,
-        store_id=store_id,
+        place=place,
         by_day_file=days.frame,
-        genres=frames["revenue_by_genre"],
-        titles=frames["top_titles"],
-        ages=frames["revenue_by_age_group"],
+        partitions=frames["partitions"],
+        items=frames["items"],
+        mix=frames["mix"],
         previous=previous,
         problems=problems,
         queries=queries,
         target=target,
+        business=business,
     )

@@ -32,7 +32,6 @@ from infra_scripts.ops.report import (
     day_label,
     money,
     small_money,
-    store_label,
 )
 
 #: The output mime type that carries the standalone report document in a notebook.
@@ -113,24 +112,35 @@ def external_resources(document: str) -> list[str]:
 
 
 # --- figures -----------------------------------------------------------------------------
-CHART_TITLES = {
-    "daily_revenue": "Revenue per day",
-    "revenue_by_genre": "Revenue by genre",
-    "age_groups": "Who buys: share of revenue by age group",
-}
+DAILY = "daily_revenue"
+
+
+def chart_titles(report: SalesReport) -> dict[str, str]:
+    """The PDF's title of each chart, by file stem (the HTML has headings instead)."""
+    business = report.business
+    titles = {DAILY: "Revenue per day", business.partition_chart.name: business.partition_label}
+    if business.mix:
+        mix = business.mix
+        titles[mix.get("file") or mix["chart"]] = mix.get("pdf_title") or mix.get("heading", "")
+    return titles
 
 
 def figures(report: SalesReport) -> dict[str, Figure]:
     """The report's charts by file stem (none without sales)."""
     if report.sales == 0:
         return {}
+    business = report.business
     found = {}
     if report.period and report.period.days > 1:  # one day: the cards say it all
-        found["daily_revenue"] = charts.daily_revenue(report.daily())
-    if len(report.genres):
-        found["revenue_by_genre"] = charts.revenue_by_genre(report.genres, width=5.6)
-    if len(report.ages):
-        found["age_groups"] = charts.age_group_mix(report.ages, width=4.6)
+        found[DAILY] = charts.daily_revenue(report.daily())
+    if len(report.partitions):
+        choice = business.partition_chart
+        found[choice.name] = charts.draw(choice, report.partitions, width=5.6)
+    mix = business.mix
+    if mix and len(report.mix):
+        found[mix.get("file") or mix["chart"]] = charts.draw(
+            business.mix_chart, report.mix, width=4.6
+        )
     for fig in found.values():  # the report's headings name them
         fig.axes[0].set_title("")
     return found
@@ -145,6 +155,11 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
+def _words(value: object) -> str:
+    """Text between tags, escaped (quotes as they are)."""
+    return html.escape(str(value), quote=False)
+
+
 def _kpi(label: str, value: str, note: str = "", css: str = "") -> str:
     extra = f" {css}" if css else ""
     note_html = f'<span class="note">{note}</span>' if note else ""
@@ -155,8 +170,11 @@ def _kpi(label: str, value: str, note: str = "", css: str = "") -> str:
 
 
 def kpi_cards(report: SalesReport) -> str:
+    business = report.business
     days = report.period.days if report.period else 0
     per_day = report.revenue / days if days else 0
+    units = report.units
+    best_label = _capital(f"best {business.partition_word}")
     cards = [
         _kpi(
             "Revenue",
@@ -165,17 +183,17 @@ def kpi_cards(report: SalesReport) -> str:
         ),
         _kpi("Sales", _e(f"{report.sales:,}"), _e(f"in {days} day{'s' if days != 1 else ''}")),
         _kpi(
-            "Copies sold",
-            _e(f"{report.copies:,}"),
-            _e(f"{report.copies / report.sales:.1f} per sale on average" if report.sales else ""),
+            business.unit_words("card", "Items sold"),
+            _e(f"{units:,}"),
+            _e(f"{units / report.sales:.1f} per sale on average" if report.sales else ""),
         ),
     ]
-    best = report.best_genre
+    best = report.best_partition
     if best:
         note = f"{money(best[1])}, {best[2]:.0f}% of revenue"
-        cards.append(_kpi("Best genre", _e(best[0]), _e(note), "word"))
+        cards.append(_kpi(best_label, _e(best[0]), _e(note), "word"))
     else:
-        cards.append(_kpi("Best genre", "—", "no sales", "word"))
+        cards.append(_kpi(best_label, "—", "no sales", "word"))
     change = report.change
     before = report.period.previous() if report.period else None
     if change is None or before is None:
@@ -234,25 +252,44 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], numeric: set[str], foot
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>{foot}</table>"
 
 
+def _best_sellers(report: SalesReport) -> list[tuple[str, str | None, int, float]]:
+    """(item, its partition value or None, units, revenue) per best seller, in rank order."""
+    settings = report.business.items or {}
+    items = report.items.reset_index(drop=True)
+    if not settings or not len(items):
+        return []
+    group = report.business.partition
+    groups = items[group] if group in items else [None] * len(items)
+    units = pd.to_numeric(items[settings["units"]]).fillna(0)
+    revenue = pd.to_numeric(items["revenue"]).fillna(0)
+    return [
+        (str(name), None if g is None else str(g), int(n), float(r))
+        for name, g, n, r in zip(items[settings["column"]], groups, units, revenue, strict=True)
+    ]
+
+
 def best_sellers_table(report: SalesReport) -> str:
-    titles = report.titles.reset_index(drop=True)
+    business = report.business
+    rows = _best_sellers(report)
     frame = pd.DataFrame(
         {
-            "rank": range(1, len(titles) + 1),
-            "title": titles["title"],
-            "genre": titles["genre"],
-            "copies": [f"{int(v):,}" for v in pd.to_numeric(titles["copies"]).fillna(0)],
-            "revenue": [money(v) for v in pd.to_numeric(titles["revenue"]).fillna(0)],
+            "rank": range(1, len(rows) + 1),
+            "item": [r[0] for r in rows],
+            "group": [r[1] for r in rows],
+            "units": [f"{r[2]:,}" for r in rows],
+            "revenue": [money(r[3]) for r in rows],
         }
     )
     columns = {
         "rank": "Rank",
-        "title": "Title",
-        "genre": "Genre",
-        "copies": "Copies",
+        "item": (business.items or {}).get("heading", "Item"),
+        "group": _capital(business.partition_word),
+        "units": business.unit_words("heading", "Items"),
         "revenue": "Revenue",
     }
-    return _table(frame, columns, {"rank", "copies", "revenue"})
+    if all(r[1] is None for r in rows):
+        del columns["group"]
+    return _table(frame, columns, {"rank", "units", "revenue"})
 
 
 def _size(n_bytes: int | None) -> str:
@@ -338,12 +375,13 @@ def pipeline_cost(report: SalesReport) -> str:
 
 
 def _body(report: SalesReport, images: dict[str, bytes]) -> str:
+    business = report.business
     period = report.period
     prepared = report.generated.astimezone(dt.UTC)
     when = f"{period.days} day{'s' if period.days != 1 else ''}" if period else "no sales"
     head = (
         f"<header><h1>{_e(report.title)}</h1>"
-        f'<p class="meta">{_e(_capital(store_label(report.store_id)))} · {_e(when)} · '
+        f'<p class="meta">{_e(_capital(report.scope))} · {_e(when)} · '
         f"prepared {_e(prepared.strftime('%-d %B %Y, %H:%M'))} UTC</p></header>"
     )
     parts = [head, kpi_cards(report), problems_box(report)]
@@ -358,30 +396,34 @@ def _body(report: SalesReport, images: dict[str, bytes]) -> str:
             + "</figure></section>"
         )
     pair = []
-    if "revenue_by_genre" in images:
+    by_partition = business.partition_chart.name
+    if by_partition in images:
+        label = business.partition_label
+        pair.append(f"<div><h2>{_words(label)}</h2>" + _img(images[by_partition], label) + "</div>")
+    mix = business.mix or {}
+    mix_file = mix.get("file") or mix.get("chart")
+    if mix_file in images:
+        caption = mix.get("caption")
         pair.append(
-            "<div><h2>Revenue by genre</h2>"
-            + _img(images["revenue_by_genre"], "Revenue by genre")
+            f"<div><h2>{_words(mix.get('heading', ''))}</h2>"
+            + _img(images[mix_file], mix.get("alt") or mix.get("heading", ""))
+            + (f'<p class="caption">{_words(caption)}</p>' if caption else "")
             + "</div>"
-        )
-    if "age_groups" in images:
-        pair.append(
-            "<div><h2>Who buys</h2>"
-            + _img(images["age_groups"], "Share of revenue by buyer age group")
-            + '<p class="caption">Share of revenue by the buyer\'s age group.</p></div>'
         )
     if pair:
         parts.append(f'<section class="pair">{"".join(pair)}</section>')
-    if len(report.titles):
+    if _best_sellers(report):
+        caption = (business.items or {}).get("caption")
         parts.append(
-            f"<section><h2>Best sellers</h2>{best_sellers_table(report)}"
-            '<p class="caption">The titles that sold the most copies in the period.</p>'
-            "</section>"
+            f"<section><h2>{_words(business.items.get('label', 'Best sellers'))}</h2>"
+            + best_sellers_table(report)
+            + (f'<p class="caption">{_words(caption)}</p>' if caption else "")
+            + "</section>"
         )
     parts.append(cost_appendix(report))
     parts.append(
         "<footer>Every sale the pipeline loaded for this period, each counted once. "
-        "Amounts are what the customer paid (price × quantity).</footer>"
+        f"Amounts are what the customer paid ({_words(business.revenue_words)}).</footer>"
     )
     return "".join(parts)
 
@@ -441,15 +483,19 @@ def cover_page(report: SalesReport, images: dict[str, bytes] | None = None) -> F
     chart (from ``images``) and the best sellers."""
     from matplotlib.image import imread
 
+    business = report.business
     page = Figure(figsize=(8.27, 11.69))
     page.text(0.07, 0.95, report.title, fontsize=14, weight="bold")
-    page.text(0.07, 0.93, _capital(store_label(report.store_id)), fontsize=9, color="#5a6576")
-    best = report.best_genre
+    page.text(0.07, 0.93, _capital(report.scope), fontsize=9, color="#5a6576")
+    best = report.best_partition
     lines = [
         ("Revenue", money(report.revenue)),
         ("Sales", f"{report.sales:,}"),
-        ("Copies sold", f"{report.copies:,}"),
-        ("Best genre", f"{best[0]} ({money(best[1])})" if best else "—"),
+        (business.unit_words("card", "Items sold"), f"{report.units:,}"),
+        (
+            _capital(f"best {business.partition_word}"),
+            f"{best[0]} ({money(best[1])})" if best else "—",
+        ),
         ("Vs the period before", change_text(report)),
     ]
     y = 0.89
@@ -480,15 +526,18 @@ def cover_page(report: SalesReport, images: dict[str, bytes] | None = None) -> F
         for chunk in _wrap(daily_caption(report), 115):
             page.text(0.07, y, chunk, fontsize=8, color="#5a6576")
             y -= 0.016
-    if len(report.titles):
+    best_sellers = _best_sellers(report)
+    if best_sellers:
         y -= 0.015
-        page.text(0.07, y, "Best sellers", fontsize=10, weight="bold")
+        label = (business.items or {}).get("label", "Best sellers")
+        page.text(0.07, y, label, fontsize=10, weight="bold")
         y -= 0.022
-        for rank, row in enumerate(report.titles.itertuples(), start=1):
+        many = business.unit_words("many", "items")
+        for rank, (name, _, units, revenue) in enumerate(best_sellers, start=1):
             page.text(0.07, y, f"{rank}.", fontsize=8, ha="left")
-            page.text(0.1, y, str(row.title)[:60], fontsize=8)
-            page.text(0.62, y, f"{int(row.copies):,} copies", fontsize=8, ha="right")
-            page.text(0.78, y, money(float(row.revenue)), fontsize=8, ha="right")
+            page.text(0.1, y, name[:60], fontsize=8)
+            page.text(0.62, y, f"{units:,} {many}", fontsize=8, ha="right")
+            page.text(0.78, y, money(revenue), fontsize=8, ha="right")
             y -= 0.016
     return page
 
@@ -496,12 +545,13 @@ def cover_page(report: SalesReport, images: dict[str, bytes] | None = None) -> F
 def write_pdf(rendered: Rendered, path: Path) -> Path:
     """A PDF of the same report: a first page like the HTML's top, then the other charts."""
     report = rendered.report
+    titles = chart_titles(report)
     with PdfPages(path, metadata={"Title": report.title}) as pdf:
         pdf.savefig(cover_page(report, rendered.images))
         for name, fig in rendered.figures.items():
-            if name == "daily_revenue":
+            if name == DAILY:
                 continue  # on the first page
-            fig.axes[0].set_title(CHART_TITLES.get(name, ""))  # the HTML has headings instead
+            fig.axes[0].set_title(titles.get(name, ""))  # the HTML has headings instead
             pdf.savefig(fig)
     return path
 

@@ -147,8 +147,7 @@ class Contract:
             key = " + ".join(self.dedup_key)
             what = f"a {key}" if len(self.dedup_key) == 1 else f"a combination of {key}"
             codes[self.duplicate_code] = (
-                f"{what} already seen in an earlier valid row of the same file "
-                "(the first is kept)"
+                f"{what} already seen in an earlier valid row of the same file (the first is kept)"
             )
         return codes
 
@@ -239,4 +238,3 @@ def deployed() -> Contract:
     if DEPLOYED_FILE.is_file():
         return Contract(json.loads(DEPLOYED_FILE.read_text(encoding="utf-8")), DEPLOYED_FILE.name)
     return get(DEFAULT)
-

@@ -158,3 +158,74 @@ def test_the_local_clouds_log_of_the_tour_is_readable(tour):
     assert tour["log"], "the tour wrote nothing to the local cloud's log"
     assert [line[:120] for line in tour["log"] if len(line) > 2000] == []
     assert [line[:200] for line in tour["log"] if "object at 0x" in line] == []
+
+
+# --- the café: the same notebook with contract="cafe", on its own stack -------------------
+CAFE = SAMPLES / "cafe"
+
+
+def sold_on(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+@pytest.fixture(scope="module")
+def cafe_tour(local_cloud, session, tmp_path_factory):
+    settings = dataclasses.replace(
+        local_cloud.settings, stack_name=unique("cafe-report"), contract="cafe"
+    )
+    outputs = deploy(settings, session, progress=lambda _: None).outputs
+    seed = sorted((CAFE / "seed").glob("sales_*"))
+    files = [*seed, CAFE / "bad" / REFUSED]
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    upload_files(session, outputs["raw_bucket"], files, show_progress=False)
+    wait_for_started(session, outputs["state_machine_arn"], count=len(files), since=since)
+    wait_for_all(session, outputs["state_machine_arn"], deadline_s=180)
+
+    tmp = tmp_path_factory.mktemp("cafe-report")
+    env = {
+        **notebooks.kernel_environment(settings),
+        "RETAIL_KIT_LOCAL_PORT": str(settings.local_port),
+        "RETAIL_KIT_STATE_DIR": str(settings.state_dir),
+    }
+    source = notebooks.NOTEBOOKS_DIR / f"{notebooks.REPORT_NOTEBOOK}.ipynb"
+    params = {
+        "stack_name": settings.stack_name,
+        "contract": "cafe",
+        "report_dir": str(tmp / "charts"),
+    }
+    notebooks.run_notebooks([source], tmp / "run", parameters=params, prewarm=0, kernel_env=env)
+    html = notebooks.export_html(tmp / "run" / source.name, tmp / "export")
+    return {"html": html.read_text(encoding="utf-8"), "seed": seed, "charts": tmp / "charts"}
+
+
+def test_the_cafes_report_counts_its_seed_sales_with_its_measures(cafe_tour):
+    """Every café seed line is valid: revenue is the sum of unit_price × quantity."""
+    rows = [r for p in cafe_tour["seed"] for r in rows_of(p)]
+    revenue = sum(Decimal(str(r["unit_price"])) * int(r["quantity"]) for r in rows)
+    items = sum(int(r["quantity"]) for r in rows)
+    days = sorted({sold_on(r["sold_at"]).date() for r in rows})
+    html = cafe_tour["html"]
+    cards = re.search(r'<section class="kpis">(.*?)</section>', html).group(1)
+    assert f">${revenue:,.2f}<" in cards
+    assert f">{len(rows):,}<" in cards and f">{items:,}<" in cards
+    labels = re.findall(r'<span class="label">(.*?)</span>', cards)
+    assert labels == ["Revenue", "Sales", "Items sold", "Best category", "Vs the period before"]
+    title = re.search(r"<title>(.*?)</title>", html).group(1)
+    assert title.startswith("Sales report: ") and str(days[-1].year) in title
+    assert "all stores" not in html and "genre" not in html.lower()
+
+
+def test_the_cafes_refused_file_is_named(cafe_tour):
+    box = re.search(r'<aside class="notice">(.*?)</aside>', cafe_tour["html"]).group(1)
+    assert f"<strong>{REFUSED}</strong>: not loaded. The category column is missing." in box
+
+
+def test_the_cafes_charts_are_its_own(cafe_tour):
+    names = sorted(p.name for p in cafe_tour["charts"].iterdir())
+    assert names == [
+        "daily_revenue.png",
+        "eaten_in.png",
+        "revenue_by_category.png",
+        "sales_report.html",
+        "sales_report.pdf",
+    ]

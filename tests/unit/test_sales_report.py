@@ -17,18 +17,21 @@ from infra_scripts.ops import report_output
 from infra_scripts.ops.queries import QueryResult
 from infra_scripts.ops.report import (
     FILE_REASONS,
-    ROW_REASONS,
+    Business,
     Period,
     Problem,
     RejectedFile,
     SalesReport,
     Totals,
+    by_day_file_sql,
     file_reason,
     money,
     problems_for_period,
     small_money,
+    totals_sql,
 )
-from pipeline_src.schema import FILE_LEVEL, ROW_LEVEL
+from pipeline_src import contracts
+from pipeline_src.schema import FILE_LEVEL, named
 
 D = dt.date
 RECEIVED = dt.datetime(2026, 11, 3, 8, 0, tzinfo=dt.UTC)
@@ -79,7 +82,7 @@ def make_report(**changes) -> SalesReport:
                 "incoming/partly_bad.jsonl",
             ],
             "sales": [100, 100, 6],
-            "copies": [100, 101, 7],
+            "units": [100, 101, 7],
             "revenue": ["1973.47", "1999.75", "123.56"],  # Athena decimals arrive as text
         }
     )
@@ -102,9 +105,9 @@ def make_report(**changes) -> SalesReport:
     )
     values = {
         "period": period,
-        "store_id": None,
+        "place": None,
         "by_day_file": by_day_file,
-        "genres": pd.DataFrame(
+        "partitions": pd.DataFrame(
             {
                 "genre": ["Fiction", "Self-Help"],
                 "sales": [80, 126],
@@ -113,7 +116,7 @@ def make_report(**changes) -> SalesReport:
                 "avg_price": ["20.00", "19.80"],
             }
         ),
-        "titles": pd.DataFrame(
+        "items": pd.DataFrame(
             {
                 "title": ["Atomic Habits", "Dune"],
                 "genre": ["Self-Help", "Science Fiction"],
@@ -121,7 +124,7 @@ def make_report(**changes) -> SalesReport:
                 "revenue": ["1773.90", "385.20"],
             }
         ),
-        "ages": pd.DataFrame(
+        "mix": pd.DataFrame(
             {
                 "age_group": ["20s", "30s"],
                 "sales": [100, 106],
@@ -179,11 +182,24 @@ def test_the_period_before_has_the_same_length():
         Period(D(2026, 11, 2), D(2026, 11, 1))
 
 
-def test_every_reason_code_of_the_pipeline_has_plain_words():
+@pytest.mark.parametrize("business", sorted(contracts.bundled()))
+def test_every_reason_code_of_the_pipeline_has_plain_words(business):
     assert set(FILE_LEVEL) <= set(FILE_REASONS), "add the owner's wording to FILE_REASONS"
-    assert set(ROW_LEVEL) <= set(ROW_REASONS), "add the owner's wording to ROW_REASONS"
-    for text in (*FILE_REASONS.values(), *ROW_REASONS.values()):
+    own = Business.of(business).settings["row_reasons"]
+    generic = set(named(business).row_level) - set(own)
+    assert generic <= {
+        "WRONG_FIELD_COUNT",
+        "MALFORMED_JSON_LINE",
+        "INVALID_RECORD",
+        "MISSING_VALUE",
+        "NESTED_VALUE",
+        "FIELD_TOO_LONG",
+        "FORMULA_INJECTION",
+    }, f"add the owner's wording of {business}'s codes to its report choices' row_reasons"
+    words = Business.of(business).row_words
+    for text in (*FILE_REASONS.values(), *words.values()):
         assert not re.search(r"[A-Z]{3,}_[A-Z]", text), text  # no reason codes
+        assert "_" not in text, text  # no column names
 
 
 def test_a_missing_column_is_named():
@@ -232,13 +248,13 @@ def test_a_file_loaded_in_part_is_listed_only_when_its_sales_are_in_the_period()
 # --- the figures -------------------------------------------------------------------------
 def test_kpis_count_only_the_loaded_sales():
     report = make_report()
-    assert report.sales == 206 and report.copies == 208
+    assert report.sales == 206 and report.units == 208
     assert report.revenue == pytest.approx(1973.47 + 1999.75 + 123.56)
-    assert report.best_genre == ("Self-Help", 2496.78, pytest.approx(100 * 2496.78 / 4096.78))
+    assert report.best_partition == ("Self-Help", 2496.78, pytest.approx(100 * 2496.78 / 4096.78))
     assert report.change == pytest.approx(100 * (4096.78 / 3000 - 1))
     assert report.files == ["partly_bad.jsonl", "sales_2026-10-26.csv", "sales_2026-10-27.csv"]
     assert report.title == "Sales report: all stores, 26–29 October 2026"
-    assert make_report(store_id="S01").title == "Sales report: store S01, 26–29 October 2026"
+    assert make_report(place="S01").title == "Sales report: store S01, 26–29 October 2026"
 
 
 def test_every_day_of_the_period_is_a_row_and_a_day_without_sales_is_zero():
@@ -337,12 +353,12 @@ def test_costs_are_an_appendix_in_plain_units(rendered):
 
 
 def test_a_period_without_sales_still_renders():
-    empty = pd.DataFrame(columns=["sale_date", "source_key", "sales", "copies", "revenue"])
+    empty = pd.DataFrame(columns=["sale_date", "source_key", "sales", "units", "revenue"])
     report = make_report(
         by_day_file=empty,
-        genres=pd.DataFrame(columns=["genre", "sales", "copies", "revenue"]),
-        titles=pd.DataFrame(columns=["title", "genre", "copies", "revenue"]),
-        ages=pd.DataFrame(columns=["age_group", "sales", "revenue", "revenue_pct"]),
+        partitions=pd.DataFrame(columns=["genre", "sales", "copies", "revenue"]),
+        items=pd.DataFrame(columns=["title", "genre", "copies", "revenue"]),
+        mix=pd.DataFrame(columns=["age_group", "sales", "revenue", "revenue_pct"]),
         problems=[],
         previous=Totals(),
     )
@@ -366,3 +382,128 @@ def test_write_saves_the_html_the_pngs_and_a_pdf(rendered, tmp_path):
     assert (tmp_path / "sales_report.html").read_text() == rendered.document
     assert (tmp_path / "sales_report.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "daily_revenue.png").read_bytes() == rendered.images["daily_revenue"]
+
+
+# --- another business: the café ------------------------------------------------------------
+CAFE = Business.of("cafe")
+
+
+def cafe_report(**changes) -> SalesReport:
+    """2-3 Nov 2026 at the café: 5 order lines (7 items, $21.90), one line of the 3rd's file
+    left out for its order number."""
+    by_day_file = pd.DataFrame(
+        {
+            "sale_date": [D(2026, 11, 2), D(2026, 11, 3)],
+            "source_key": ["incoming/sales_2026-11-02.csv", "incoming/sales_2026-11-03.json"],
+            "sales": [3, 2],
+            "units": [5, 2],
+            "revenue": ["14.60", "7.30"],
+        }
+    )
+    period = Period(D(2026, 11, 2), D(2026, 11, 3))
+    problems = problems_for_period(
+        [],
+        summaries(("sales_2026-11-03.json", 3, 1, {"INVALID_ORDER_ID": 1})),
+        period,
+        by_day_file["source_key"],
+        CAFE,
+    )
+    values = {
+        "period": period,
+        "place": None,
+        "by_day_file": by_day_file,
+        "partitions": pd.DataFrame(
+            {"category": ["Pastries", "Coffee"], "items": [3, 4], "revenue": ["9.50", "12.40"]}
+        ),
+        "items": pd.DataFrame(
+            {
+                "item": ["Flat white", "Croissant"],
+                "category": ["Coffee", "Pastries"],
+                "items": [4, 3],
+                "revenue": ["12.40", "9.50"],
+            }
+        ),
+        "mix": pd.DataFrame({"category": ["Coffee", "Pastries"], "eat_in_pct": ["50.0", "33.3"]}),
+        "previous": Totals(4, 5, 18.25),
+        "problems": problems,
+        "generated": dt.datetime(2026, 11, 4, 6, 30, tzinfo=dt.UTC),
+        "business": CAFE,
+    }
+    values.update(changes)
+    return SalesReport(**values)
+
+
+def test_the_cafes_figures_come_from_its_measures_and_category():
+    report = cafe_report()
+    assert (report.sales, report.units) == (5, 7)
+    assert report.revenue == pytest.approx(21.90)
+    assert report.best_partition == ("Coffee", 12.40, pytest.approx(100 * 12.40 / 21.90))
+    assert report.title == "Sales report: 2–3 November 2026"  # the café has no stores
+    assert report.headline().splitlines() == [
+        "Sales report: 2–3 November 2026",
+        "revenue $21.90 from 5 sales (7 items), 2 files",
+        "best category Coffee: $12.40 (57% of revenue)",
+        "vs the previous 2 days: +20% (was $18.25)",
+    ]
+
+
+def test_the_cafes_set_aside_lines_are_worded_for_the_owner():
+    [problem] = cafe_report().problems
+    assert problem.what == "1 of its 3 sales left out"
+    assert problem.why == (
+        "The order number was not the till's 2 digits, a dash and 6 digits "
+        "(such as 01-000042). The other 2 are counted."
+    )
+
+
+def test_the_cafes_report_speaks_of_items_and_categories():
+    rendered = report_output.render(cafe_report())
+    document = rendered.document
+    cards = re.search(r'<section class="kpis">(.*?)</section>', document).group(1)
+    labels = re.findall(r'<span class="label">(.*?)</span>', cards)
+    assert labels == ["Revenue", "Sales", "Items sold", "Best category", "Vs the period before"]
+    assert "$21.90" in cards and ">7<" in cards and "Coffee" in cards and "+20%" in cards
+    assert "A neighbourhood café&#x27;s till exports · 2 days" in document
+    table = re.search(r"<h2>Best sellers</h2><table>(.*?)</table>", document).group(1)
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", table) == [
+        "Rank",
+        "Item",
+        "Category",
+        "Items",
+        "Revenue",
+    ]
+    assert "<td>Flat white</td><td>Coffee</td>" in table and "$12.40" in table
+    assert "<h2>Revenue by category</h2>" in document and "<h2>Eaten in</h2>" in document
+    assert "(unit price × quantity)" in document
+    text = re.sub(r"<[^>]*>", " ", document).lower()  # what the owner reads
+    for word in ("genre", "copies", "store", "title", "age group"):
+        assert word not in text, word
+    assert sorted(rendered.images) == ["daily_revenue", "eaten_in", "revenue_by_category"]
+
+
+def test_the_cafes_pdf_and_pngs_are_written(tmp_path):
+    written = report_output.render(cafe_report()).write(tmp_path)
+    assert sorted(p.name for p in written) == [
+        "daily_revenue.png",
+        "eaten_in.png",
+        "revenue_by_category.png",
+        "sales_report.html",
+        "sales_report.pdf",
+    ]
+
+
+def test_a_place_narrows_the_sales_only_where_the_business_has_places():
+    assert Business.of("bookstore").place_filter("S01") == "store_id = 'S01'"
+    assert Business.of("bookstore").place_filter(None) is None
+    with pytest.raises(ValueError, match="not a store_id"):
+        Business.of("bookstore").place_filter("S01' OR 1=1")
+    with pytest.raises(ValueError, match="no place"):
+        CAFE.place_filter("01")
+
+
+def test_the_report_sql_sums_the_contracts_measures():
+    outputs = {"glue_database": "db", "glue_table": "sales"}
+    sql = by_day_file_sql(outputs, None, CAFE)
+    assert "SUM(quantity) AS units, SUM(unit_price * quantity) AS revenue" in sql
+    assert 'FROM "db"."sales_curated"' in sql
+    assert "SUM(price * quantity) AS revenue" in totals_sql(outputs)  # the bookstore's
