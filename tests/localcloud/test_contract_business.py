@@ -2,9 +2,10 @@
 
 Its seed files load with the rows counted here from the files themselves (csv/json/openpyxl,
 not the pipeline's code); its bad corpus gets the verdicts of ``sample_data/cafe/bad/
-manifest.json``; the catalog, Parquet and curated view follow the café contract. Then
-evolution: a contract file with an optional column added is deployed over a running stack
-and queried across old and new files; a retyped column is refused before anything changes.
+manifest.json``; the catalog, Parquet and curated view follow the café contract, and the
+Redshift fact table loads the same rows. Then evolution: a contract file with an optional
+column added is deployed over a running stack and queried across old and new files; a
+retyped column is refused before anything changes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from infra_scripts.ops.queries import (
+    load_fact_sales,
+    redshift_query,
+    redshift_script,
+    redshift_sql,
+)
 from infra_scripts.provision import deploy as provision
 from infra_scripts.provision.contract_change import ContractChangeRefused
 from pipeline_src.contracts import model
@@ -110,6 +117,26 @@ def test_revenue_is_unit_price_times_quantity(session, cafe, seeded):
         session, cafe, f'SELECT SUM(unit_price * quantity) AS revenue FROM "{cafe.table}_curated"'
     )
     assert round(float(frame["revenue"][0]) * 100) == cents
+
+
+def test_redshift_loads_what_the_curated_view_shows(session, cafe, seeded):
+    outputs = cafe.outputs
+    for script in ("external_schema", "fact_sales"):
+        redshift_script(session, redshift_sql(script, outputs), outputs)
+    loaded = load_fact_sales(session, outputs)
+    view = athena(
+        session,
+        cafe,
+        f"SELECT category, COUNT(*) AS n, SUM(unit_price * quantity) AS revenue "
+        f'FROM "{cafe.table}_curated" GROUP BY category',
+    )
+    assert dict(zip(loaded["category"], loaded["rows"], strict=True)) == {
+        r.category: int(r.n) for r in view.itertuples()
+    }
+    ranking = redshift_query(session, "category_ranking", outputs).frame
+    by_category = dict(zip(ranking["category"], ranking["revenue"], strict=True))
+    for row in view.itertuples():
+        assert round(float(by_category[row.category]), 2) == round(float(row.revenue), 2)
 
 
 @pytest.fixture(scope="module")
