@@ -299,16 +299,37 @@ def partition_values(session: boto3.Session, outputs: Mapping[str, str]) -> list
     return sorted({p["Values"][0] for page in pages for p in page["Partitions"]})
 
 
-def load_fact_sales(session: boto3.Session, outputs: Mapping[str, str]) -> pd.DataFrame:
-    """COPY every partition into ``mart.fact_sales`` (merged on the de-duplication key): a row
-    per partition value (column named after the partition column), rows inserted, seconds."""
+#: How :func:`load_fact_sales` stages a partition folder: Redshift's COPY (by column
+#: position), or a SELECT through Spectrum (by column name: old and new files of an evolved
+#: contract together).
+LOADS = {"copy": "copy_fact_sales", "spectrum": "spectrum_fact_sales"}
+
+
+def load_fact_sales(
+    session: boto3.Session, outputs: Mapping[str, str], *, through: str = "copy"
+) -> pd.DataFrame:
+    """Load every partition into ``mart.fact_sales`` (merged on the de-duplication key): a
+    row per partition value (column named after the partition column), rows inserted,
+    seconds. ``through="spectrum"`` reads the files by column name, as needed once the
+    contract gained a column (COPY cannot read files with and without it together)."""
+    if through not in LOADS:
+        raise ValueError(f"through must be one of {', '.join(LOADS)}, got {through!r}")
     partition = of_outputs(outputs).partition
     rows = []
     for value in partition_values(session, outputs):
         started = time.perf_counter()
-        described = redshift_script(
-            session, redshift_sql("copy_fact_sales", outputs, partition_value=value), outputs
-        )
+        script = redshift_sql(LOADS[through], outputs, partition_value=value)
+        try:
+            described = redshift_script(session, script, outputs)
+        except QueryFailedError as exc:
+            if through == "copy":
+                exc.args = (
+                    f"{exc.args[0]} — if the contract gained a column since some of these files "
+                    "were loaded, COPY cannot read them together: load through Spectrum "
+                    "(load_fact_sales(..., through='spectrum'); notebook 05: "
+                    "load_through = 'spectrum')",
+                )
+            raise
         inserted = sum(
             sub.get("ResultRows", 0)
             for sub in described.get("SubStatements", [])

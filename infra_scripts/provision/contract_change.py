@@ -22,6 +22,11 @@ from pipeline_src.contracts.evolution import Evolution, compare
 from pipeline_src.contracts.model import Contract
 
 _ABSENT = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
+REDSHIFT_AFTER_ADDED_COLUMNS = (
+    "  Redshift: a fact table loaded before has not the new column(s): drop mart.fact_sales "
+    "and load it again through Spectrum, which reads older files too (notebook 05 with "
+    'load_through = "spectrum"; COPY cannot read files with and without the column together)'
+)
 
 
 class ContractChangeRefused(ConfigError):
@@ -65,4 +70,6 @@ def check(ctx: StackContext, progress: Callable[[str], None]) -> Evolution | Non
         raise ContractChangeRefused(evolution)
     for line in evolution.summary():
         progress(line)
+    if evolution.added_columns:
+        progress(REDSHIFT_AFTER_ADDED_COLUMNS)
     return evolution

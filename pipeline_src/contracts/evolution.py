@@ -38,7 +38,7 @@ from typing import Any, Callable, NamedTuple
 
 from pipeline_src.contracts.model import Column, Contract
 
-NEW_STACK = "deploy as a new stack (`--stack-name …`) and re-upload the files"
+NEW_STACK = "deploy as a new stack (`--stack …`) and re-upload the files"
 _LOOSER = "(looser); values refused before may now load."
 _TIGHTER = (
     "(tighter, or not provably looser); it judges files loaded from now on, "
@@ -143,7 +143,7 @@ def _business(old: Contract, new: Contract) -> list[Change]:
                 True,
                 f"the stack runs the business `{old.name}`; `{new.name}` is another business, "
                 "with its own data and its own stack.",
-                f"deploy `{new.name}` as a new stack (`--stack-name …` with "
+                f"deploy `{new.name}` as a new stack (`--stack …` with "
                 f"`--contract {new.name}`) and upload its files there",
             )
         )

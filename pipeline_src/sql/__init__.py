@@ -14,8 +14,11 @@ loads only, each de-duplication key once) over ``${table}`` and the commit marke
 ``${table}_loads``; ``daily_trend`` and ``revenue_by_partition`` (revenue, units and sales per
 value of the partition column, named after it) read that view; ``data_quality`` and
 ``cross_file_duplicates`` read the table itself. Generic Redshift: ``external_schema``,
-``fact_sales`` (the loaded table's DDL), ``copy_fact_sales`` (one partition folder, merged on
-the de-duplication key), ``daily_running_total``, ``partition_ranking``, ``spectrum_vs_loaded``.
+``fact_sales`` (the loaded table's DDL), ``copy_fact_sales`` (one partition folder by COPY,
+merged on the de-duplication key), ``spectrum_fact_sales`` (the same through Spectrum: by
+column name, for files of before and after an added column), ``daily_running_total``,
+``partition_ranking``, ``spectrum_vs_loaded``. A line ``-- @include <stem>`` stands for that
+template's text (both loads end with ``merge_fact_sales``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pipeline_src.sql import derive
 SQL_DIR = Path(__file__).parent
 ENGINES = ("athena", "redshift")
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_INCLUDE = re.compile(r"^-- @include ([a-z_]+)\n", re.MULTILINE)
 
 
 def templates(engine: str, business: str | None = None) -> dict[str, Path]:
@@ -46,10 +50,21 @@ def queries(engine: str, contract: Contract | None = None) -> dict[str, str]:
     stem → SQL, contract placeholders filled, runtime placeholders left for :func:`fill`."""
     contract = contract or model.get(model.DEFAULT)
     files = {**templates(engine), **templates(engine, contract.name)}
+    texts = {stem: path.read_text(encoding="utf-8") for stem, path in files.items()}
     values = derive.placeholders(contract)
-    return {
-        stem: derive.apply(path.read_text(encoding="utf-8"), values) for stem, path in files.items()
-    }
+    return {stem: derive.apply(_included(text, texts), values) for stem, text in texts.items()}
+
+
+def _included(text: str, texts: Mapping[str, str]) -> str:
+    """``text`` with each ``-- @include <stem>`` line replaced by that template's text."""
+
+    def include(match: re.Match) -> str:
+        stem = match.group(1)
+        if stem not in texts:
+            raise KeyError(f"-- @include {stem}: no such template")
+        return texts[stem]
+
+    return _INCLUDE.sub(include, text)
 
 
 def fill(sql: str, values: Mapping[str, str]) -> str:

@@ -191,6 +191,7 @@ def placeholders(contract: Contract) -> dict[str, Value]:
         ),
         "column_checks": _quality_sql(contract),
         "stage_columns": _ddl_lines(stage_columns(contract)),
+        "stage_column_names": tuple(name for name, _ in stage_columns(contract)),
         "fact_columns": _ddl_lines(fact_columns(contract)),
         "fact_column_names": fact_names,
         "committed_columns": tuple(n for n in fact_names if n not in contract.partition_by),

@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from infra_scripts.exceptions import QueryFailedError
 from infra_scripts.ops.queries import (
     load_fact_sales,
     redshift_query,
@@ -206,7 +207,7 @@ def test_an_added_optional_column_is_deployed_and_read_across_old_and_new_files(
     )
     path.write_text(json.dumps(document))
     lines: list[str] = []
-    provision(settings, session, progress=lines.append)
+    outputs = provision(settings, session, progress=lines.append).outputs
     assert any("loyalty_card" in line and "applied" in line for line in lines), lines
 
     new = {**old, "order_id": "01-000002", "loyalty_card": "lc-7"}
@@ -220,6 +221,27 @@ def test_an_added_optional_column_is_deployed_and_read_across_old_and_new_files(
     cards = dict(zip(frame["order_id"], frame["loyalty_card"], strict=True))
     assert cards["01-000002"] == "LC-7"
     assert cards["01-000001"] is None or str(cards["01-000001"]) in ("<NA>", "nan", "None")
+
+    # Redshift: COPY maps Parquet columns by position and cannot read both files of the
+    # folder; through Spectrum (by name) the fact table gets both rows.
+    for script in ("external_schema", "fact_sales"):
+        redshift_script(session, redshift_sql(script, outputs), outputs)
+    with pytest.raises(QueryFailedError, match="through='spectrum'"):
+        load_fact_sales(session, outputs)
+    loaded = load_fact_sales(session, outputs, through="spectrum")
+    assert loaded.to_dict("records")[0] | {"seconds": 0} == {
+        "category": "Coffee",
+        "rows": 2,
+        "seconds": 0,
+    }
+    fact = redshift_query(
+        session,
+        "cards",
+        outputs,
+        sql="SELECT order_id, loyalty_card FROM mart.fact_sales ORDER BY order_id",
+    ).frame
+    assert fact["order_id"].tolist() == ["01-000001", "01-000002"]
+    assert fact["loyalty_card"].isna().tolist() == [True, False]
 
 
 def test_a_retyped_column_is_refused_with_what_it_breaks(session, local_cloud, tmp_path):

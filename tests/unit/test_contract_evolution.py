@@ -146,7 +146,7 @@ def test_changing_the_partition_is_refused():
     assert "sales/genre=<value>/" in change.message
     assert "`genre`" in change.message and "`age_group`" in change.message
     assert "keep the partition column `genre`" in change.migrate
-    assert "--stack-name" in change.migrate
+    assert "--stack" in change.migrate
 
 
 def test_changing_the_dedup_key_is_refused():
@@ -156,7 +156,7 @@ def test_changing_the_dedup_key_is_refused():
     assert change.kind == "dedup_key_changed" and change.breaking
     assert "`transaction_id`" in change.message
     assert "`book_id` + `transaction_id`" in change.message
-    assert "--stack-name" in change.migrate
+    assert "--stack" in change.migrate
 
 
 def test_reordering_the_dedup_key_is_applied():
@@ -174,7 +174,7 @@ def test_renaming_the_business_is_refused_and_another_business_too():
     change = _only(_evolve(document))
     assert change.kind == "business_renamed" and change.breaking
     assert "`bookstore`" in change.message and "`bookshop`" in change.message
-    assert "--stack-name" in change.migrate
+    assert "--stack" in change.migrate
 
     evolution = compare(BOOKSTORE, model.get("cafe"))
     kinds = {c.kind for c in evolution.breaking}

@@ -98,6 +98,8 @@ def test_each_business_has_its_own_analytics_beside_the_generic_queries():
         "external_schema",
         "fact_sales",
         "copy_fact_sales",
+        "spectrum_fact_sales",
+        "merge_fact_sales",
         "daily_running_total",
         "partition_ranking",
         "spectrum_vs_loaded",
@@ -658,3 +660,16 @@ WHERE title_rank <= 3
 ORDER BY genre, title_rank;
 """,
 }
+
+
+def test_both_loads_stage_the_same_columns_and_share_the_merge():
+    for contract in (model.get("bookstore"), model.get("cafe")):
+        sql = queries("redshift", contract)
+        copy_stage = parsed("redshift", sql["copy_fact_sales"])[0]  # CREATE TEMP TABLE (…)
+        spectrum_stage = parsed("redshift", sql["spectrum_fact_sales"])[0]  # … AS SELECT
+        copied = [c.name for c in copy_stage.this.expressions]
+        selected = [c.alias_or_name for c in spectrum_stage.expression.expressions]
+        assert copied == selected == etl_table.file_schema(contract).names
+        merge = sql["merge_fact_sales"]
+        assert sql["copy_fact_sales"].endswith(merge) and sql["spectrum_fact_sales"].endswith(merge)
+        assert "-- @include" not in sql["copy_fact_sales"] + sql["spectrum_fact_sales"]
