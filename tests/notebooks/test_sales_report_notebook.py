@@ -188,14 +188,49 @@ def cafe_tour(local_cloud, session, tmp_path_factory):
         "RETAIL_KIT_STATE_DIR": str(settings.state_dir),
     }
     source = notebooks.NOTEBOOKS_DIR / f"{notebooks.REPORT_NOTEBOOK}.ipynb"
+    analyses = [notebooks.NOTEBOOKS_DIR / f"{name}.ipynb" for name in CAFE_ANALYSES]
     params = {
         "stack_name": settings.stack_name,
         "contract": "cafe",
         "report_dir": str(tmp / "charts"),
     }
-    notebooks.run_notebooks([source], tmp / "run", parameters=params, prewarm=0, kernel_env=env)
+    notebooks.run_notebooks(
+        [*analyses, source], tmp / "run", parameters=params, prewarm=0, kernel_env=env
+    )
     html = notebooks.export_html(tmp / "run" / source.name, tmp / "export")
-    return {"html": html.read_text(encoding="utf-8"), "seed": seed, "charts": tmp / "charts"}
+    executed = {p.stem: _outputs_text(tmp / "run" / p.name) for p in analyses}
+    return {
+        "html": html.read_text(encoding="utf-8"),
+        "seed": seed,
+        "charts": tmp / "charts",
+        "executed": executed,
+    }
+
+
+CAFE_ANALYSES = ("04_athena_sales_analysis", "05_redshift_bi_analysis")
+
+
+def _outputs_text(path: Path) -> str:
+    """Everything an executed notebook's cells showed (text and errors), as one text."""
+    shown = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "error":
+                shown.append(f"ERROR {output['ename']}: {output['evalue']}")
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            shown.append(text if isinstance(text, str) else "".join(text))
+    return "\n".join(shown)
+
+
+def test_the_cafes_athena_and_redshift_notebooks_run_its_own_queries(cafe_tour):
+    athena_run, redshift_run = (cafe_tour["executed"][name] for name in CAFE_ANALYSES)
+    for stem in ("top_items", "orders_by_hour", "revenue_by_category"):
+        assert stem in athena_run, stem
+    assert "lake and warehouse agree on every one: True" in redshift_run
+    assert "category_ranking" in redshift_run
+    for run in (athena_run, redshift_run):
+        assert "ERROR" not in run
+        assert "genre" not in run.lower()
 
 
 def test_the_cafes_report_counts_its_seed_sales_with_its_measures(cafe_tour):
