@@ -579,9 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="the pipeline end to end on the local cloud: deploy, upload samples, query",
-        description="Start the local cloud if needed, deploy the pipeline, upload the sample "
-        "files (and two bad ones), follow the executions, show the mails and revenue by genre "
-        "through Athena. Local only: it refuses --target aws.",
+        description="Start the local cloud if needed, deploy the pipeline, upload the "
+        "business's sample files (and two bad ones), follow the executions, show the mails and "
+        "revenue per partition value (the bookstore's genres) through Athena. Local only: it "
+        "refuses --target aws.",
     )
     _add_common(demo)
     demo.set_defaults(func=_demo)

@@ -20,7 +20,7 @@ TARGETS: tuple[str, ...] = ("local", "aws")
 ENV_PREFIX = "RETAIL_KIT_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
-DEFAULT_CONTRACT = "bookstore"
+DEFAULT_CONTRACT = model.DEFAULT  # the first business
 DEFAULT_STACK = "retail-kit"
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 

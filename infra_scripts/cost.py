@@ -91,10 +91,10 @@ class Workload:
     redshift_queries_per_day: float = 0.0
     days_per_month: float = 30.0
     months_retained: int = 12  # storage is priced for this much history
-    genres_per_file: int = 11  # the seed files have 11 genres: one Parquet file each
+    partitions_per_file: int = 11  # one Parquet file per partition value (the seed: 11 genres)
     raw_bytes_per_row: float = 56.0  # measured: seed-format CSV
     parquet_bytes_per_row: float = 14.0  # measured: the job's Snappy Parquet, large files
-    parquet_bytes_per_file: float = 3_800.0  # measured: footer and metadata per genre file
+    parquet_bytes_per_file: float = 3_800.0  # measured: footer and metadata per partition file
     athena_scan_fraction: float = 0.5  # columns a query reads: the view's keys plus measures
     validate_mb: int = 512  # ValidateFile MemorySize
     notify_mb: int = 256  # Notify MemorySize
@@ -201,7 +201,7 @@ def stored_rows(w: Workload) -> float:
 
 
 def parquet_bytes(w: Workload) -> float:
-    files = w.files_per_day * w.days_per_month * w.months_retained * w.genres_per_file
+    files = w.files_per_day * w.days_per_month * w.months_retained * w.partitions_per_file
     return stored_rows(w) * w.parquet_bytes_per_row + files * w.parquet_bytes_per_file
 
 
@@ -219,10 +219,10 @@ def _shared_items(w: Workload) -> list[LineItem]:
     lam_compute = _usd("lambda_gb_s", gb_s)
     sns = _usd("sns_publish", 1) + _usd("sns_email", w.emails_per_file)
     logs = _usd("logs_ingest_gb", w.log_bytes_per_file / GB)
-    # PUT class: upload, pending record, one data file per genre, commit marker, summary,
+    # PUT class: upload, pending record, one data file per partition value, commit marker, summary,
     # one LIST (pending records); GET: validate, job (script, library, source, marker),
     # notify. DeleteObjects (the replaced load's files) is a DELETE: free.
-    puts = 1 + 1 + w.genres_per_file + 1 + 1 + 1
+    puts = 1 + 1 + w.partitions_per_file + 1 + 1 + 1
     gets = 1 + 4 + 1
     s3 = _usd("s3_put", puts) + _usd("s3_get", gets)
     return [

@@ -11,7 +11,7 @@ Values are checked as text after trimming spaces:
   ``NaN``/``inf`` → ``NON_FINITE_<COLUMN>``; below a ``min`` of 0 → ``NEGATIVE_<COLUMN>``.
 - ``integer``: a whole number (32-bit), within ``min``/``max``.
 - ``timestamp``: ISO-8601 local time without offset, ``YYYY-MM-DD[[T ]HH:MM[:SS[.ffffff]]]``;
-  ``date``: ``YYYY-MM-DD``; ``boolean``: true/false, yes/no, 1/0 (any case).
+  ``date``: ``YYYY-MM-DD``; ``boolean``: true/false, yes/no, y/n, 1/0 (any case).
 
 Other failures of a column's rules → ``INVALID_<COLUMN>``. An empty optional value takes the
 column's default (else null). Every text value is at most the contract's ``max_field_chars``
@@ -248,6 +248,17 @@ def _prefix_words(prefix: str) -> str:
     return {"\t": "tab", "\r": "carriage return"}.get(prefix, prefix)
 
 
+def default_problem(spec: Mapping[str, Any]) -> str | None:
+    """Why a column's ``default`` breaks the column's own rules (None: it passes, or none)."""
+    if "default" not in spec or spec["default"] is None:
+        return None
+    column = model.column(dict(spec))
+    verdict = _checker(column)(str(column.default))
+    if verdict.code is None:
+        return None
+    return f"the default {column.default!r} breaks the column's own rules ({verdict.code})"
+
+
 def _typed_default(column: Column) -> Any:
     if column.default is None:
         return None
@@ -312,7 +323,7 @@ def _integer_checker(column: Column, invalid: ValueCheck) -> Checker:
     high = min(_INT32[1], column.max) if column.max is not None else _INT32[1]
 
     def check(text: str) -> ValueCheck:
-        if not _INTEGER.fullmatch(text) or len(text) > 12:
+        if not _INTEGER.fullmatch(text) or len(text.lstrip("-").lstrip("0")) > 12:
             return invalid
         value = int(text)
         return ValueCheck(None, value) if low <= value <= high else invalid
@@ -328,7 +339,7 @@ def _text_checker(column: Column, invalid: ValueCheck) -> Checker:
     def check(text: str) -> ValueCheck:
         value = _case(text, column.case)
         if canonical:
-            collapsed = _WHITESPACE.sub(" ", value)
+            collapsed = _WHITESPACE.sub(" ", value.strip())
             value = canonical.get(collapsed.lower(), collapsed)
         if allowed:
             listed = allowed.get(value.lower())

@@ -317,7 +317,7 @@ ARCH_BOXES = {
     "NotifyRejected": (4, "invalid", "lambda", "NotifyRejected\nLambda: mails\nthe reason"),
     "sns": (5, "main", "sns", "SNS topic\ne-mail to the\nshop owner"),
     "catalog": (2, "data", "glue", "Glue Data\nCatalog: table,\npartitions"),
-    "processed": (3, "data", "s3", "S3 processed\nParquet partitioned\nby genre"),
+    "processed": (3, "data", "s3", "S3 processed\nParquet, one folder\nper partition value"),
     "query": (4, "data", "query", "Athena and\nRedshift\nServerless: SQL"),
 }
 ARCH_CHOICE = "IsValid"  # the Choice state, a diamond between ValidateFile and its branches
@@ -371,10 +371,11 @@ def architecture(outputs: Mapping[str, str] | None = None, asl: Mapping | None =
 
     A file lands in S3 and EventBridge starts the state machine. ValidateFile's report goes
     to the Choice state IsValid, whose two branches are drawn apart: a valid file goes to
-    the Glue job (Parquet partitioned by genre, the catalog, then Athena and Redshift), a
-    rejected one to quarantine; each branch mails the owner through SNS. The arrows between
-    states are the ``Next``, ``Choices`` and ``Default`` of ``asl`` (default: the pipeline's
-    ``pipeline.asl.json``). With a stack's ``outputs`` its bucket names are listed below.
+    the Glue job (Parquet partitioned by the contract's column, the catalog, then Athena and
+    Redshift), a rejected one to quarantine; each branch mails the owner through SNS. The
+    arrows between states are the ``Next``, ``Choices`` and ``Default`` of ``asl`` (default:
+    the pipeline's ``pipeline.asl.json``). With a stack's ``outputs`` its bucket names are
+    listed below.
     """
     import json
 

@@ -26,6 +26,7 @@ from infra_scripts import cost
 from infra_scripts.contracts import of_outputs
 from infra_scripts.exceptions import QueryFailedError, WaitTimeoutError
 from infra_scripts.ops.tables import WholeFrame
+from pipeline_src import naming
 from pipeline_src.etl.table import curated_view_name
 from pipeline_src.sql import fill, queries
 
@@ -237,7 +238,9 @@ def redshift_sql(name: str, outputs: Mapping[str, str], **extra: str) -> str:
     if contract.partition in extra:
         extra.setdefault("partition_value", extra.pop(contract.partition))
     if "partition_value" in extra:  # written inside SQL string literals
-        extra["partition_value"] = str(extra["partition_value"]).replace("'", "''")
+        value = str(extra["partition_value"])
+        extra["partition_value"] = value.replace("'", "''")
+        extra["partition_folder"] = naming.hive_escape(value).replace("'", "''")  # as stored
     return fill(queries("redshift", contract)[name], redshift_values(outputs, **extra))
 
 

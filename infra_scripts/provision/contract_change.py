@@ -22,10 +22,13 @@ from pipeline_src.contracts.evolution import Evolution, compare
 from pipeline_src.contracts.model import Contract
 
 _ABSENT = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
-REDSHIFT_AFTER_ADDED_COLUMNS = (
-    "  Redshift: a fact table loaded before has not the new column(s): drop mart.fact_sales "
-    "and load it again through Spectrum, which reads older files too (notebook 05 with "
-    'load_through = "spectrum"; COPY cannot read files with and without the column together)'
+#: Changes deploy applies that a Redshift fact table created before does not follow: its
+#: DDL is created once, and COPY maps Parquet columns by position.
+REDSHIFT_KINDS = ("added_column", "column_order_changed", "rule_loosened", "required_changed")
+REDSHIFT_HINT = (
+    "  Redshift: mart.fact_sales was created for the old contract and COPY maps Parquet "
+    "columns by position: drop the table and load it again through Spectrum, which reads "
+    'older and newer files by name (notebook 05 with load_through = "spectrum")'
 )
 
 
@@ -70,6 +73,6 @@ def check(ctx: StackContext, progress: Callable[[str], None]) -> Evolution | Non
         raise ContractChangeRefused(evolution)
     for line in evolution.summary():
         progress(line)
-    if evolution.added_columns:
-        progress(REDSHIFT_AFTER_ADDED_COLUMNS)
+    if any(change.kind in REDSHIFT_KINDS for change in evolution.applied):
+        progress(REDSHIFT_HINT)
     return evolution

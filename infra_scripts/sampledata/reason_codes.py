@@ -11,8 +11,9 @@ from __future__ import annotations
 
 # pipeline_src.schema is the one source of truth; the generator and its docs read it.
 from pipeline_src import schema
+from pipeline_src.contracts import model
 
-DEFAULT_CONTRACT = "bookstore"
+DEFAULT_CONTRACT = model.DEFAULT
 FILE_LEVEL: dict[str, str] = schema.FILE_LEVEL
 
 __all__ = ["ALL_CODES", "FILE_LEVEL", "ROW_LEVEL", "all_codes", "markdown_table", "row_level"]

@@ -25,6 +25,11 @@ DECIMAL = re.compile(r"decimal\((\d{1,2}),(\d{1,2})\)")
 CASES = ("lower", "upper")
 UNKNOWN = "?"  # the type of a column whose type is invalid (already reported)
 SALE_DATE_FALLBACKS = ("file_name_date", "upload_date")
+#: The measures every analysis reads (a business may add its own).
+REQUIRED_MEASURES = {
+    "revenue": "what the sales bring in, such as price * quantity",
+    "units": "how many things were sold, such as quantity (or 1)",
+}
 #: Added to every stored row by the pipeline: a contract cannot name a column so.
 LINEAGE_COLUMNS = (
     "sale_date",
@@ -33,6 +38,14 @@ LINEAGE_COLUMNS = (
     "source_row",
     "ingested_at",
     "load_id",
+)
+#: Names a column cannot take: the rejects file's own columns and record-shape codes
+#: (``INVALID_RECORD``), and SQL words the generated Athena/Redshift SQL would need quoted.
+RESERVED_NAMES = frozenset(
+    {"row", "reason", "reason_code", "column", "record", "occurrence"}
+    | {"all", "and", "as", "by", "case", "cast", "date", "day", "desc", "distinct", "end"}
+    | {"from", "group", "having", "in", "join", "limit", "not", "null", "on", "or", "order"}
+    | {"select", "table", "time", "timestamp", "to", "union", "user", "values", "when", "where"}
 )
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _MEASURE_TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)|([0-9]+(?:\.[0-9]+)?)|([-+*/()]))")
@@ -149,6 +162,8 @@ def _check_column(place: str, column: Any, types: dict[str, str]) -> list[Contra
         errors.append(
             ContractError(f"{place}.name", f"{name!r} is a lineage column the pipeline adds")
         )
+    elif name in RESERVED_NAMES:
+        errors.append(ContractError(f"{place}.name", f"{name!r} is reserved: name it otherwise"))
     kind = column.get("type")
     if not is_type(kind):
         errors.append(
@@ -188,11 +203,19 @@ def _check_column(place: str, column: Any, types: dict[str, str]) -> list[Contra
                 ContractError(f"{place}.{key}", "a number, for integer and decimal columns")
             )
     if "max_length" in column and not (
-        isinstance(column["max_length"], int) and column["max_length"] > 0
+        isinstance(column["max_length"], int)
+        and not isinstance(column["max_length"], bool)
+        and column["max_length"] > 0
     ):
         errors.append(ContractError(f"{place}.max_length", "a positive whole number"))
     if column.get("required") and "default" in column:
         errors.append(ContractError(f"{place}.default", "a required column has no default"))
+    elif kind != UNKNOWN and not errors:
+        from pipeline_src.schema import default_problem  # the value rules live there
+
+        problem = default_problem(column)
+        if problem:
+            errors.append(ContractError(f"{place}.default", problem))
     return errors
 
 
@@ -211,6 +234,11 @@ def _check_pattern(place: str, pattern: Any, kind: str) -> list[ContractError]:
 def _check_keys(document: dict[str, Any], types: dict[str, str]) -> list[ContractError]:
     """The document's references to columns: dedup key, partitions, sale date, measures."""
     errors: list[ContractError] = []
+    columns = document.get("columns") if isinstance(document.get("columns"), list) else []
+    required = {c.get("name") for c in columns if isinstance(c, dict) and c.get("required")}
+    partitions = (
+        document.get("partition_by") if isinstance(document.get("partition_by"), list) else []
+    )
     for key, what in (("dedup_key", "de-duplication key"), ("partition_by", "partition")):
         names = document.get(key, [])
         if not isinstance(names, list):
@@ -221,13 +249,24 @@ def _check_keys(document: dict[str, Any], types: dict[str, str]) -> list[Contrac
         if key == "dedup_key" and not names:
             errors.append(ContractError(key, "at least one column: what makes a sale unique"))
         for index, name in enumerate(names):
+            place = f"{key}[{index}]"
             if name not in types:
-                errors.append(
-                    ContractError(f"{key}[{index}]", f"{what} column {name!r} is not a column")
-                )
+                errors.append(ContractError(place, f"{what} column {name!r} is not a column"))
+            elif names.index(name) != index:
+                errors.append(ContractError(place, f"{name!r} is listed twice"))
             elif key == "partition_by" and types[name] not in ("string", UNKNOWN):
+                errors.append(ContractError(place, f"partition column {name!r} is not a string"))
+            elif name not in required:
                 errors.append(
-                    ContractError(f"{key}[{index}]", f"partition column {name!r} is not a string")
+                    ContractError(
+                        place, f"{what} column {name!r} must be required (every row has it)"
+                    )
+                )
+            elif key == "dedup_key" and name in partitions:
+                errors.append(
+                    ContractError(
+                        place, f"{name!r} is the partition column: it cannot be in the key"
+                    )
                 )
     sale_date = document.get("sale_date")
     if sale_date is not None:
@@ -235,7 +274,9 @@ def _check_keys(document: dict[str, Any], types: dict[str, str]) -> list[Contrac
             errors.append(ContractError("sale_date", "an object with column and fallbacks"))
         else:
             column = sale_date.get("column")
-            if column is not None and types.get(column) not in ("date", "timestamp", UNKNOWN):
+            if column is not None and column not in types:
+                errors.append(ContractError("sale_date.column", f"{column!r} is not a column"))
+            elif column is not None and types.get(column) not in ("date", "timestamp", UNKNOWN):
                 errors.append(
                     ContractError(
                         "sale_date.column", f"{column!r} is not a date or timestamp column"
@@ -254,6 +295,9 @@ def _check_keys(document: dict[str, Any], types: dict[str, str]) -> list[Contrac
     if not isinstance(measures, dict):
         errors.append(ContractError("measures", "an object: measure name → expression"))
         measures = {}
+    for name, meaning in REQUIRED_MEASURES.items():
+        if name not in measures:
+            errors.append(ContractError(f"measures.{name}", f"required: {meaning}"))
     for name, expression in measures.items():
         problem = _measure_problem(expression, types)
         if problem:

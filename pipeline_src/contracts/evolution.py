@@ -2,13 +2,14 @@
 
 Deploy compares the contract the stack runs (``old``) with the one being deployed (``new``);
 :func:`compare` lists every difference as a :class:`Change`. Columns are matched by name:
-their order in a contract does not matter (Parquet files are read by column name), and new
-columns are appended to the catalog table in the new contract's order.
+their order in a contract does not matter to Athena (it reads Parquet by column name); the
+catalog table takes the new contract's columns and order, new files are written in it.
+(Redshift's COPY maps columns by position: deploy says how to reload its fact table.)
 
 Applied (compatible; files already loaded stay readable):
 
 - adding an *optional* column: older files read as null there (its default applies to
-  new files only); the catalog table gets the column appended (:attr:`Evolution.added_columns`);
+  new files only); the catalog table gets the column (:attr:`Evolution.added_columns`);
 - a required column becoming optional;
 - a changed value rule. It is ``rule_loosened`` when provably looser: ``allowed`` removed or
   a superset, ``canonical`` a superset, ``min`` lowered or removed, ``max`` or ``max_length``
@@ -56,14 +57,6 @@ class Change(NamedTuple):
     migrate: str = ""  # for a breaking change: how to get there instead
 
 
-class EvolutionRefused(ValueError):
-    """A deploy whose contract change would break the stack's data (see ``evolution``)."""
-
-    def __init__(self, evolution: Evolution) -> None:
-        self.evolution = evolution
-        super().__init__("\n".join(evolution.summary()))
-
-
 @dataclass(frozen=True)
 class Evolution:
     """Every change from ``old`` to ``new``, and which of them deploy may apply."""
@@ -109,11 +102,6 @@ class Evolution:
         if refused:
             lines.append("Deploy refused: migrate as shown, then deploy again.")
         return lines
-
-    def require_ok(self) -> None:
-        """Raise :class:`EvolutionRefused` when a change is breaking."""
-        if not self.ok:
-            raise EvolutionRefused(self)
 
 
 def compare(old: Contract, new: Contract) -> Evolution:
@@ -176,8 +164,8 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
                 "column_order_changed",
                 None,
                 False,
-                "the columns are listed in another order; files are read by column name, "
-                "so the catalog keeps its order.",
+                "the columns are listed in another order; Athena reads files by column name, "
+                "so files already loaded stay readable.",
             )
         )
     return changes
@@ -224,7 +212,7 @@ def _added(column: Column) -> Change:
         "added_column",
         column.name,
         False,
-        f"the optional column `{column.name}` ({column.type}) is appended to the catalog "
+        f"the optional column `{column.name}` ({column.type}) is added to the catalog "
         f"table; files already loaded read as null there{default}.",
     )
 

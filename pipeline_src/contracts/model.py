@@ -9,14 +9,13 @@ codes of the value rules (``INVALID_<COLUMN>``, ``NON_FINITE_<COLUMN>``,
 from __future__ import annotations
 
 import json
+import pkgutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pipeline_src import contracts as _format
 
-#: The contract shipped inside a Lambda/Glue artifact (written by the deploy's packaging).
-DEPLOYED_FILE = Path(__file__).resolve().parent / "deployed.json"
 DEFAULT = "bookstore"
 _GLUE_TYPES = {
     "string": "string",
@@ -156,6 +155,11 @@ class Contract:
         return json.dumps(self.document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def column(spec: dict[str, Any]) -> Column:
+    """One column of a (checked) contract document as a :class:`Column`."""
+    return _column(spec)
+
+
 def _column(spec: dict[str, Any]) -> Column:
     def number(key: str) -> Decimal | None:
         return Decimal(str(spec[key])) if key in spec else None
@@ -234,7 +238,18 @@ def get(name_or_path: str | None = None) -> Contract:
 
 
 def deployed() -> Contract:
-    """The contract this artifact was deployed with (the bookstore's when run from source)."""
-    if DEPLOYED_FILE.is_file():
-        return Contract(json.loads(DEPLOYED_FILE.read_text(encoding="utf-8")), DEPLOYED_FILE.name)
-    return get(DEFAULT)
+    """The contract this artifact was deployed with: ``deployed.json`` in the package (read
+    through the import system, so a zip on ``sys.path`` works too, as Glue's
+    ``--extra-py-files``); the bookstore's when run from a source checkout."""
+    try:
+        data = pkgutil.get_data(__package__ or "pipeline_src.contracts", _format.DEPLOYED_NAME)
+    except OSError:
+        data = None
+    if data is not None:
+        return Contract(json.loads(data.decode("utf-8")), _format.DEPLOYED_NAME)
+    if (_format.HERE / f"{DEFAULT}.json").is_file():  # a source checkout, not an artifact
+        return get(DEFAULT)
+    raise RuntimeError(
+        f"this package carries no contract ({_format.DEPLOYED_NAME}): deploy it with the kit, "
+        "which packages the chosen contract into the Lambda and Glue artifacts"
+    )

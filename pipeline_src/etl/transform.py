@@ -7,7 +7,8 @@ Two ways in, one way out:
   rules as the validator (:meth:`pipeline_src.schema.Schema.check_value`); the
   de-duplication key's columns are read as plain text (an id such as ``T`` + 8 digits is
   checked with one vectorised regex, the few that fail exactly). Rows that fail go through
-  :meth:`~pipeline_src.schema.Schema.check_row` for their exact reason code.
+  :meth:`~pipeline_src.schema.Schema.check_row` for their exact reason code. A contract
+  whose key has a non-text column (an integer id) reads every CSV the record path's way.
 - **Record path** (JSON, JSON Lines, XLSX, and any CSV the fast path cannot read exactly:
   ragged rows, a header spanning lines, ...): the validator's own record reader and checks.
 
@@ -170,12 +171,15 @@ def transform_file(
 
 
 def default_sale_date(source: SourceInfo, contract: Any = None) -> tuple[dt.date, str]:
-    """The sale date of rows without a sale-date value: the contract's fall-backs in order —
-    the date in the key (``file_name_date``), else the upload date."""
+    """The sale date of rows without a sale-date value: the contract's fall-backs in their
+    order (``file_name_date``: a date in the key; ``upload_date``), the upload date last."""
     fallbacks = contract.sale_date_fallbacks if contract is not None else ("file_name_date",)
-    in_key = naming.date_in_key(source.key) if "file_name_date" in fallbacks else None
-    if in_key is not None:
-        return in_key, "key"
+    for fallback in fallbacks:
+        in_key = naming.date_in_key(source.key) if fallback == "file_name_date" else None
+        if in_key is not None:
+            return in_key, "key"
+        if fallback == "upload_date":
+            break
     return source.uploaded_at.date(), "upload"
 
 
@@ -540,7 +544,7 @@ def _fast_batch(record_batch: pa.RecordBatch, state: _FastState) -> Batch:
     accepted = good[~duplicate]
     partition_values, partition_indices = typed.pop(layout.partition)
     partition_codes = state.partitions.codes(partition_values)[partition_indices[accepted]]
-    order = np.argsort(partition_codes.astype(np.int16), kind="stable")
+    order = np.argsort(partition_codes, kind="stable")
     final = accepted[order]
     final_index = pa.array(final)
     arrays = []

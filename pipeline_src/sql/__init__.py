@@ -7,7 +7,8 @@ generic: they name no business column, only contract placeholders (:mod:`.derive
 analytics, written with its column names; a business file replaces a generic one of the same
 stem. Runtime placeholders are left for :func:`fill`: ``${database}``, ``${table}``, and for
 Redshift ``${schema}``, ``${external_schema}``, ``${bucket}``, ``${role_arn}``, ``${region}``,
-``${partition_value}`` (the partition folder ``copy_fact_sales`` loads).
+``${partition_value}`` (the partition the loads read) and ``${partition_folder}`` (its folder
+name, Hive-escaped as the job writes it).
 
 Generic Athena queries: ``curated_sales`` creates the view ``${table}_curated`` (committed
 loads only, each de-duplication key once) over ``${table}`` and the commit markers

@@ -171,9 +171,7 @@ def placeholders(contract: Contract) -> dict[str, Value]:
     """Every contract placeholder of the templates → its text for ``contract``."""
     key = contract.dedup_key
     partition = contract.partition
-    stored = {c.name for c in contract.data_columns} | set(FACT_LINEAGE)
-    # one COPY reads one partition folder: a key column that lives in the path is constant
-    stage_key = ", ".join(f"s.{name}" for name in key if name in stored) or "'${partition_value}'"
+    stage_key = ", ".join(f"s.{name}" for name in key)  # the partition is never in the key
     fact_names = tuple(name for name, _ in fact_columns(contract))
     units = _measure(contract, "units", "1")
     return {

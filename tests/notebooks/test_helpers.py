@@ -89,14 +89,15 @@ def test_analytics_read_the_curated_view_and_checks_read_the_table(business, nam
 
 
 @pytest.mark.parametrize(
-    ("outputs", "value", "folder"),
+    ("outputs", "value", "folder", "literal"),
     [
-        (OUTPUTS, {"partition_value": "Fiction"}, "genre=Fiction"),
-        (OUTPUTS, {"genre": "Children's"}, "genre=Children''s"),
-        (CAFE_OUTPUTS, {"partition_value": "Coffee"}, "category=Coffee"),
+        (OUTPUTS, {"partition_value": "Fiction"}, "genre=Fiction", "'Fiction'"),
+        # the folder as the job writes it (Hive-escaped), the value as an SQL literal
+        (OUTPUTS, {"genre": "Children's"}, "genre=Children%27s", "'Children''s'"),
+        (CAFE_OUTPUTS, {"partition_value": "Coffee"}, "category=Coffee", "'Coffee'"),
     ],
 )
-def test_redshift_scripts_split_into_statements_with_values(outputs, value, folder):
+def test_redshift_scripts_split_into_statements_with_values(outputs, value, folder, literal):
     statements = split_statements(redshift_sql("copy_fact_sales", outputs, **value))
     assert [s.split()[0] for s in statements] == [
         *("CREATE", "COPY", "CREATE", "DELETE", "INSERT", "DROP", "DROP")
@@ -104,7 +105,7 @@ def test_redshift_scripts_split_into_statements_with_values(outputs, value, fold
     assert f"s3://shop-processed/sales/{folder}/" in statements[1]
     assert "JOIN lake.sales_loads AS l" in statements[2]
     assert "mart.fact_sales" in statements[3]
-    assert f"'{folder.split('=', 1)[1]}'," in statements[4]  # the partition column's value
+    assert f"{literal}," in statements[4]  # the partition column's value
 
 
 def test_cost_table_has_one_row_per_query():

@@ -6,7 +6,10 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -151,3 +154,58 @@ def test_cafe_rows_are_typed_as_the_contract_says(tmp_path):
     assert row["eat_in"] is True and row["size"] is None
     assert row["sold_at"] == dt.datetime(2026, 11, 3, 7, 45)
     assert row["sale_date"] == dt.date(2026, 11, 3)
+
+
+def test_the_glue_library_zip_on_sys_path_runs_its_own_contract(tmp_path):
+    """Glue puts --extra-py-files zips on sys.path: the contract is read through the import
+    system, never as a file beside the module (which a zip does not have)."""
+    library = tmp_path / "pipeline_src.zip"
+    library.write_bytes(Artifacts(model.get("cafe")).glue_library_zip)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from pipeline_src import schema; "
+        "print(schema.deployed().contract.name, schema.__file__.startswith(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(library)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert done.stdout.split() == ["cafe", "True"]
+
+
+def test_a_package_without_its_contract_says_so(tmp_path):
+    archive = zipfile.ZipFile(io.BytesIO(Artifacts(model.get("cafe")).glue_library_zip))
+    stripped = tmp_path / "no-contract.zip"
+    with zipfile.ZipFile(stripped, "w") as out:
+        for name in archive.namelist():
+            if not name.endswith(".json"):
+                out.writestr(name, archive.read(name))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from pipeline_src import schema; "
+        "schema.deployed()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(stripped)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode != 0 and "carries no contract" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("fallbacks", "key", "expected"),
+    [
+        (["file_name_date", "upload_date"], "incoming/sales_2026-11-05.csv", "key"),
+        (["upload_date", "file_name_date"], "incoming/sales_2026-11-05.csv", "upload"),
+        (["file_name_date"], "incoming/sales.csv", "upload"),  # the last resort
+    ],
+)
+def test_the_sale_date_fall_backs_are_tried_in_order(fallbacks, key, expected):
+    document = model.get("cafe").document | {
+        "sale_date": {"column": "sold_at", "fallbacks": fallbacks}
+    }
+    source = T.SourceInfo("raw", key, "v1", dt.datetime(2026, 12, 1, 9))
+    day, used = T.default_sale_date(source, model.Contract(document))
+    assert used == expected
+    assert day == (dt.date(2026, 11, 5) if expected == "key" else dt.date(2026, 12, 1))

@@ -63,6 +63,14 @@ def test_the_bookstore_contract_keeps_the_original_files_columns_and_codes(books
         (lambda d: d["columns"][2].update(name="title"), "columns[2].name", "duplicate column"),
         (lambda d: d.update(dedup_key=["receipt"]), "dedup_key[0]", "'receipt' is not a column"),
         (lambda d: d.update(dedup_key=[]), "dedup_key", "at least one column"),
+        (lambda d: d.update(dedup_key=["store_id"]), "dedup_key[0]", "must be required"),
+        (lambda d: d.update(dedup_key=["genre"]), "dedup_key[0]", "the partition column"),
+        (lambda d: d["columns"][3].update(required=False), "partition_by[0]", "must be required"),
+        (lambda d: d["columns"][7].update(name="record"), "columns[7].name", "reserved"),
+        (lambda d: d["columns"][0].update(max_length=True), "columns[0].max_length", "positive"),
+        (lambda d: d["sale_date"].update(column="sold"), "sale_date.column", "'sold' is not a col"),
+        (lambda d: d["measures"].pop("units"), "measures.units", "required"),
+        (lambda d: d["columns"][8].update(default=0), "columns[8].default", "INVALID_QUANTITY"),
         (lambda d: d.update(partition_by=["genre", "age_group"]), "partition_by", "exactly one"),
         (lambda d: d["columns"][7].update(name="source_key"), "columns[7].name", "lineage"),
         (lambda d: d["sale_date"].update(column="genre"), "sale_date.column", "not a date"),
@@ -121,6 +129,8 @@ def test_validate_a_broken_file_exits_non_zero_in_a_few_clear_lines(tmp_path, ca
         "boolean, decimal(p,s))",
         "  dedup_key: at least one column: what makes a sale unique",
         "  partition_by[0]: partition column 'category' is not a column",
+        "  measures.revenue: required: what the sales bring in, such as price * quantity",
+        "  measures.units: required: how many things were sold, such as quantity (or 1)",
     ]
     broken.write_text('{"format": 1,\n  "business": }')
     assert cli.main(["contract", "validate", str(broken)]) == 2

@@ -36,6 +36,9 @@ check_value = named("bookstore").check_value
         ("age_group", "100s", "INVALID_AGE_GROUP", None),
         ("age_group", "05s", "INVALID_AGE_GROUP", None),
         ("genre", " science   FICTION ", None, "Science Fiction"),
+        ("genre", "Fiction\t", None, "Fiction"),  # any trailing whitespace, not only spaces
+        ("genre", "science  fiction\n", None, "Science Fiction"),
+        ("quantity", "0000000000001", None, 1),  # leading zeros are not digits too many
         ("genre", "Poetry", None, "Poetry"),
         ("genre", "=Poetry", "FORMULA_INJECTION", None),
         ("title", "\tTab", "FORMULA_INJECTION", None),

@@ -27,6 +27,7 @@ VALUES = {
     "role_arn": "arn:aws:iam::123456789012:role/redshift",
     "region": "us-east-1",
     "partition_value": "Fiction",
+    "partition_folder": "Fiction",
     "genre": "Fiction",  # today's COPY named its partition placeholder after the column
 }
 DIALECT = {"athena": "trino", "redshift": "redshift"}
@@ -155,6 +156,7 @@ def test_only_runtime_placeholders_are_left(business, engine, name):
         "role_arn",
         "region",
         "partition_value",
+        "partition_folder",
     }
 
 
@@ -202,7 +204,7 @@ def test_the_copy_staging_table_has_the_parquet_column_order(business):
 
 
 def test_the_cafe_copy_merges_on_order_and_item_and_sets_the_category_from_the_path():
-    values = {**VALUES, "partition_value": "Coffee"}
+    values = {**VALUES, "partition_value": "Coffee", "partition_folder": "Coffee"}
     statements = parsed("redshift", cafe("redshift")["copy_fact_sales"], values)
     copy = statements[1]
     assert isinstance(copy, exp.Copy)
@@ -248,7 +250,8 @@ def test_a_contract_without_lengths_or_measures_gets_default_lengths_and_counts_
             {"name": "amount", "type": "decimal(6,1)", "required": True},
         ],
         "partition_by": ["shelf"],
-        "dedup_key": ["shelf", "thing"],
+        "dedup_key": ["thing", "amount"],
+        "measures": {"revenue": "amount", "units": "1"},
     }
     contract = Contract(document)
     sql = queries("redshift", contract)
@@ -259,16 +262,14 @@ def test_a_contract_without_lengths_or_measures_gets_default_lengths_and_counts_
         ("colour", "VARCHAR(5)"),  # bytes: ü is two
         ("amount", "DECIMAL(6, 1) NOT NULL"),
     ]
-    assert primary_key(table) == ["shelf", "thing"]
+    assert primary_key(table) == ["thing", "amount"]
     [view] = parsed("athena", queries("athena", contract)["curated_sales"])
     [window] = list(view.find_all(exp.Window))
-    assert [c.sql() for c in window.args["partition_by"]] == ["s.shelf", "s.thing"]
-    # one COPY reads one shelf: the key's path column is constant there, so not partitioned by
+    assert [c.sql() for c in window.args["partition_by"]] == ["s.thing", "s.amount"]
     copy = parsed("redshift", sql["copy_fact_sales"])
     [window] = list(copy[2].find_all(exp.Window))
-    assert [c.sql() for c in window.args["partition_by"]] == ["s.thing"]
-    # no measures: revenue counts rows
-    assert "SUM(1) AS revenue" in queries("athena", contract)["daily_trend"]
+    assert [c.sql() for c in window.args["partition_by"]] == ["s.thing", "s.amount"]
+    assert "SUM(amount) AS revenue" in queries("athena", contract)["daily_trend"]
 
 
 def test_placeholders_leave_runtime_names_and_refuse_an_unknown_alias():

@@ -7,7 +7,7 @@ CREATE TEMP TABLE stage_sales (
 );
 
 COPY stage_sales
-FROM 's3://${bucket}/sales/${partition}=${partition_value}/'
+FROM 's3://${bucket}/sales/${partition}=${partition_folder}/'
 IAM_ROLE '${role_arn}'
 FORMAT AS PARQUET;
 
