@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter
 
+from infra_scripts.contracts import of_outputs
 from infra_scripts.ops import chart_choices
 from infra_scripts.ops.chart_choices import Choice
 
@@ -366,7 +367,11 @@ def _edge_point(name: str, toward: tuple[float, float]) -> tuple[float, float]:
     return x + dx * scale, y + dy * scale
 
 
-def architecture(outputs: Mapping[str, str] | None = None, asl: Mapping | None = None) -> Figure:
+def architecture(
+    outputs: Mapping[str, str] | None = None,
+    asl: Mapping | None = None,
+    partition: str | None = None,
+) -> Figure:
     """The pipeline's services, with its state machine branching as its definition does.
 
     A file lands in S3 and EventBridge starts the state machine. ValidateFile's report goes
@@ -375,7 +380,7 @@ def architecture(outputs: Mapping[str, str] | None = None, asl: Mapping | None =
     Redshift), a rejected one to quarantine; each branch mails the owner through SNS. The
     arrows between states are the ``Next``, ``Choices`` and ``Default`` of ``asl`` (default:
     the pipeline's ``pipeline.asl.json``). With a stack's ``outputs`` its bucket names are
-    listed below.
+    listed below. ``partition`` names the contract's partition column (else the stack's).
     """
     import json
 
@@ -422,7 +427,11 @@ def architecture(outputs: Mapping[str, str] | None = None, asl: Mapping | None =
         style="italic",
         **centred,
     )
-    for column, row, kind, text in ARCH_BOXES.values():
+    if partition is None and outputs and outputs.get("contract_json"):
+        partition = of_outputs(outputs).partition
+    for name, (column, row, kind, text) in ARCH_BOXES.items():
+        if name == "processed" and partition:
+            text = f"S3 processed\nParquet partitioned\nby {partition}"
         fill, edge = _KINDS[kind]
         x, y = _COL[column], _ROW[row]
         box = FancyBboxPatch(

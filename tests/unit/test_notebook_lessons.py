@@ -129,7 +129,9 @@ def test_the_figure_branches_as_the_state_machine_does(asl):
 
 
 def test_the_figure_is_readable_at_its_size():
-    fig = charts.architecture({"raw_bucket": "tour-1207013343-45f3-raw-eb805c6c"})
+    fig = charts.architecture(
+        {"raw_bucket": "tour-1207013343-45f3-raw-eb805c6c"}, partition="genre"
+    )
     ax = fig.axes[0]
     texts = [*ax.texts, ax.title]
     assert min(t.get_fontsize() for t in texts) >= 10  # points, at 100 dpi: as displayed
@@ -198,3 +200,14 @@ def test_log_events_read_as_a_log_whole():
 def test_headers_may_break_at_underscores_and_are_escaped():
     html = whole(pd.DataFrame({"max_memory_used_mb": [48], "<b>": ["x"]}))._repr_html_()
     assert "max_<wbr>memory_<wbr>used_<wbr>mb" in html and "&lt;b&gt;" in html
+
+
+def test_the_figure_names_the_stacks_partition_column():
+    from infra_scripts.contracts import outputs_entry
+    from pipeline_src.contracts import model
+
+    cafe = charts.architecture(outputs_entry(model.get("cafe")))
+    texts = [t.get_text() for t in cafe.axes[0].texts]
+    assert any("partitioned" in t and "category" in t for t in texts)
+    plain = [t.get_text() for t in charts.architecture().axes[0].texts]
+    assert any("per partition value" in t for t in plain) and not any("genre" in t for t in plain)
