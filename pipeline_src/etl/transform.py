@@ -544,7 +544,9 @@ def _fast_batch(record_batch: pa.RecordBatch, state: _FastState) -> Batch:
     accepted = good[~duplicate]
     partition_values, partition_indices = typed.pop(layout.partition)
     partition_codes = state.partitions.codes(partition_values)[partition_indices[accepted]]
-    order = np.argsort(partition_codes, kind="stable")
+    # a stable sort of int16 is a radix sort (≈10× faster than of int32): while the codes fit
+    codes = partition_codes.astype(np.int16) if len(state.partitions.names) < 2**15 else None
+    order = np.argsort(partition_codes if codes is None else codes, kind="stable")
     final = accepted[order]
     final_index = pa.array(final)
     arrays = []
@@ -558,9 +560,13 @@ def _fast_batch(record_batch: pa.RecordBatch, state: _FastState) -> Batch:
         elif field.name in typed:
             values, indices = typed[field.name]
             arrays.append(values.take(pa.array(indices[final])))
-        else:  # an optional column the file does not have
+        else:  # an optional column the file does not have: its default, else nulls
             default = layout.schema.check_value(field.name, None).value
-            arrays.append(pa.array([default] * len(final), field.type))
+            arrays.append(
+                pa.nulls(len(final), field.type)
+                if default is None
+                else pa.repeat(pa.scalar(default, field.type), len(final))
+            )
     table = pa.Table.from_arrays(arrays, schema=layout.batch_schema)
     table = table.drop_columns([layout.partition])
     groups: dict[str, pa.Table] = {}
@@ -597,11 +603,16 @@ def _mark_duplicates(keys: list[pa.Array], seen: SeenKeys) -> np.ndarray:
     in_lane = np.zeros(count, dtype=bool)
     if lane is not None:
         in_lane = pc.equal(pc.utf8_length(keys[0]), lane.length).to_numpy(zero_copy_only=False)
+        every = bool(in_lane.all())  # the usual case: no take needed
         where = np.flatnonzero(in_lane)
         if len(where):
-            ids = keys[0].take(pa.array(where))
-            numbers = pc.cast(pc.utf8_slice_codeunits(ids, len(lane.prefix)), pa.int64())
-            duplicate[where] = _mark_in_bitmap(numbers.to_numpy(), lane.bits)
+            ids = keys[0] if every else keys[0].take(pa.array(where))
+            # ids of at most MAX_COMPACT_DIGITS (8) digits fit int32, which sorts faster
+            numbers = pc.cast(pc.utf8_slice_codeunits(ids, len(lane.prefix)), pa.int32())
+            marked = _mark_in_bitmap(numbers.to_numpy(), lane.bits)
+            if every:
+                return marked
+            duplicate[where] = marked
     rest = np.flatnonzero(~in_lane)
     if len(rest):
         columns = [k.take(pa.array(rest)).to_pylist() for k in keys]
