@@ -27,7 +27,13 @@ from pipeline_src.contracts.model import Column, Contract
 
 Value = Union[str, tuple]
 WIDTH = 96  # a list placeholder alone on its line is wrapped to lines of at most this
-TEXT_LENGTH = 1024  # VARCHAR length of a text column without max_length or allowed values
+TEXT_LENGTH = 1024  # VARCHAR length (bytes) of the S3 key and version lineage columns
+MAX_VARCHAR = 65535
+#: A pattern whose matches are ASCII only: ASCII letters, digits, - and _, classes of them,
+#: counts and grouping (no ``.``, ``\w`` or ``\d``: those match non-ASCII characters too).
+_ASCII_PATTERN = re.compile(
+    r"(?:[A-Za-z0-9_ -]|\[[A-Za-z0-9_-]+\]|\{[0-9]+(?:,[0-9]*)?\}|[?+*()|])*"
+)
 _PLACEHOLDER = re.compile(r"\$\{(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)\}")
 _REDSHIFT_TYPES = {
     "integer": "INTEGER",
@@ -83,23 +89,26 @@ def _wrapped(items: list[str], indent: str, width: int = WIDTH) -> str:
     return f"\n{indent}".join(lines)
 
 
-def redshift_type(column: Column) -> str:
+def redshift_type(column: Column, max_field_chars: int = TEXT_LENGTH) -> str:
     """A contract column's Redshift type (``VARCHAR(n)``: see :func:`text_length`)."""
     if column.is_decimal:
         precision, scale = column.precision_scale
         return f"DECIMAL({precision}, {scale})"
     if column.is_text:
-        return f"VARCHAR({text_length(column)})"
+        return f"VARCHAR({text_length(column, max_field_chars)})"
     return _REDSHIFT_TYPES[column.type]
 
 
-def text_length(column: Column) -> int:
-    """max_length, else the longest allowed value (UTF-8 bytes), else :data:`TEXT_LENGTH`."""
-    if column.max_length:
-        return int(column.max_length)
+def text_length(column: Column, max_field_chars: int = TEXT_LENGTH) -> int:
+    """A text column's VARCHAR length, in bytes as Redshift counts (UTF-8: up to 4 a
+    character): the longest allowed value; else ``max_length`` characters (as bytes when the
+    column's pattern admits only ASCII, such as ``B[0-9]{6}``); else the contract's
+    ``max_field_chars``. At most Redshift's 65,535."""
     if column.allowed:
         return max(len(value.encode("utf-8")) for value in column.allowed)
-    return TEXT_LENGTH
+    chars = int(column.max_length or max_field_chars)
+    ascii_only = column.pattern is not None and _ASCII_PATTERN.fullmatch(column.pattern)
+    return min(MAX_VARCHAR, chars if ascii_only else 4 * chars)
 
 
 def always_present(column: Column) -> bool:
@@ -109,13 +118,17 @@ def always_present(column: Column) -> bool:
 
 def stage_columns(contract: Contract) -> tuple[tuple[str, str], ...]:
     """The COPY staging table: (name, Redshift type) in the Parquet files' column order."""
-    return tuple((c.name, redshift_type(c)) for c in contract.data_columns) + LINEAGE
+    chars = contract.max_field_chars
+    return tuple((c.name, redshift_type(c, chars)) for c in contract.data_columns) + LINEAGE
 
 
 def fact_columns(contract: Contract) -> tuple[tuple[str, str], ...]:
     """The fact table: (name, Redshift type + NOT NULL) — contract order, then the lineage."""
     columns = [
-        (c.name, redshift_type(c) + (" NOT NULL" if always_present(c) else ""))
+        (
+            c.name,
+            redshift_type(c, contract.max_field_chars) + (" NOT NULL" if always_present(c) else ""),
+        )
         for c in contract.columns
     ]
     types = dict(LINEAGE)

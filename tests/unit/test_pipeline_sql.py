@@ -257,8 +257,8 @@ def test_a_contract_without_lengths_or_measures_gets_default_lengths_and_counts_
     sql = queries("redshift", contract)
     [_, table] = parsed("redshift", sql["fact_sales"])
     assert column_defs(table)[:4] == [
-        ("thing", "VARCHAR(1024) NOT NULL"),
-        ("shelf", "VARCHAR(1024) NOT NULL"),
+        ("thing", "VARCHAR(4096) NOT NULL"),  # 1,024 characters of up to 4 bytes each
+        ("shelf", "VARCHAR(4096) NOT NULL"),
         ("colour", "VARCHAR(5)"),  # bytes: ü is two
         ("amount", "DECIMAL(6, 1) NOT NULL"),
     ]
@@ -336,11 +336,21 @@ def test_the_bookstore_data_quality_is_todays_plus_the_required_columns():
 def test_the_bookstore_fact_table_is_todays_in_contract_order():
     [_, table] = parsed("redshift", bookstore("redshift")["fact_sales"])
     [_, before] = parsed("redshift", TODAY["redshift", "fact_sales"])
-    widened = {"transaction_id": ("VARCHAR(9) NOT NULL", "VARCHAR(13) NOT NULL")}
+    # transaction ids of 8 to 12 digits; free text of 1,024 characters is up to 4,096 bytes
+    widened = {
+        "transaction_id": ("VARCHAR(9) NOT NULL", "VARCHAR(13) NOT NULL"),
+        **{
+            name: ("VARCHAR(1024) NOT NULL", "VARCHAR(4096) NOT NULL")
+            for name in ("title", "genre")
+        },
+        **{name: ("VARCHAR(1024)", "VARCHAR(4096)") for name in ("store_id", "payment_method")},
+    }
     expected = {
         name: widened[name][1] if name in widened else kind for name, kind in column_defs(before)
     }
-    assert dict(column_defs(before))["transaction_id"] == widened["transaction_id"][0]
+    assert {name: dict(column_defs(before))[name] for name in widened} == {
+        name: old for name, (old, _) in widened.items()
+    }
     assert dict(column_defs(table)) == expected
     assert [name for name, _ in column_defs(table)] == [
         *model.get("bookstore").names,
@@ -357,7 +367,10 @@ def test_the_bookstore_copy_loads_what_it_loaded():
     assert [type(s) for s in new] == [type(s) for s in before]
     stage = dict(column_defs(new[0]))
     assert stage.pop("transaction_id") == "VARCHAR(13)"  # the contract allows 8 to 12 digits
-    assert list(stage.items()) == [c for c in column_defs(before[0]) if c[0] != "transaction_id"]
+    for name in ("title", "store_id", "payment_method"):  # 1,024 characters: up to 4,096 bytes
+        assert stage.pop(name) == "VARCHAR(4096)"
+    widened = ("transaction_id", "title", "store_id", "payment_method")
+    assert list(stage.items()) == [c for c in column_defs(before[0]) if c[0] not in widened]
     for index in (1, 3, 5, 6):  # COPY, DELETE, DROPs
         assert new[index].sql("redshift") == before[index].sql("redshift")
     committed_new, committed_before = new[2].expression, before[2].expression
@@ -674,3 +687,21 @@ def test_both_loads_stage_the_same_columns_and_share_the_merge():
         merge = sql["merge_fact_sales"]
         assert sql["copy_fact_sales"].endswith(merge) and sql["spectrum_fact_sales"].endswith(merge)
         assert "-- @include" not in sql["copy_fact_sales"] + sql["spectrum_fact_sales"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "length"),
+    [
+        ({"max_length": 7, "pattern": "B[0-9]{6}"}, 7),  # ASCII only: characters are bytes
+        ({"max_length": 9, "pattern": "[0-9]{2}-[0-9]{6}"}, 9),
+        ({"max_length": 10, "pattern": "\\d{10}"}, 40),  # \d matches other scripts' digits
+        ({"max_length": 10, "pattern": "[A-Z].*"}, 40),
+        ({"max_length": 10}, 40),
+        ({"allowed": ["rot", "grün"]}, 5),
+        ({}, 4 * 300),  # the contract's max_field_chars
+        ({"max_length": 20000}, 65535),
+    ],
+)
+def test_varchar_lengths_are_bytes_as_redshift_counts(spec, length):
+    column = model.column({"name": "x", "type": "string", **spec})
+    assert derive.text_length(column, 300) == length
