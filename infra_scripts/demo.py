@@ -11,52 +11,24 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import awswrangler as wr
 
 from infra_scripts.config import Settings
-from infra_scripts.contracts import samples_dir
-from infra_scripts.exceptions import ConfigError
 from infra_scripts.localcloud import process
 from infra_scripts.localcloud.outbox import list_mail
 from infra_scripts.ops.executions import wait_for_executions
-from infra_scripts.ops.uploads import upload_files
+from infra_scripts.ops.queries import athena_sql
+from infra_scripts.ops.uploads import BAD_PAIR, sample_files, upload_files
 from infra_scripts.provision import deploy
 from infra_scripts.session import make_session
-from pipeline_src.contracts.model import Contract
-
-BAD_NAMES = ("missing_column.csv", "mixed_good_and_bad.csv")  # rejected; loaded in part
-
-
-def demo_files(contract: Contract) -> tuple[list[Path], list[Path]]:
-    """The business's seed files and two bad ones (a missing column; some bad rows)."""
-    samples = samples_dir(contract)
-    good = sorted((samples / "seed").glob("sales_*"))
-    bad = [samples / "bad" / name for name in BAD_NAMES]
-    missing = [str(p) for p in bad if not p.is_file()] + ([] if good else [f"{samples}/seed/"])
-    if missing:
-        raise ConfigError(
-            f"the {contract.name} contract has no demo samples: {', '.join(missing)} missing "
-            "(generate them with `python -m infra_scripts.sampledata`)"
-        )
-    return good, bad
-
-
-def revenue_sql(contract: Contract) -> str:
-    """Revenue per partition value, from the contract's revenue measure."""
-    partition, revenue = contract.partition, contract.measures.get("revenue", "1")
-    return (
-        f"SELECT {partition}, count(*) AS sales, sum({revenue}) AS revenue "
-        f"FROM sales GROUP BY {partition} ORDER BY revenue DESC"
-    )
 
 
 def run_demo(settings: Settings, deadline_s: float = 300.0) -> bool:
     """Run the demo, printing each step; True when every file ended as expected."""
     settings = Settings.load(env={}, **{**vars(settings), "target": "local"})
     contract = settings.load_contract()
-    good, bad = demo_files(contract)
+    files = sample_files(contract, BAD_PAIR)
     started = time.perf_counter()
     status, fresh = process.start(settings)
     print(f"1. local cloud {'started' if fresh else 'already running'}: {status.describe()}")
@@ -68,14 +40,13 @@ def run_demo(settings: Settings, deadline_s: float = 300.0) -> bool:
         f"{result.updated} updated, {len(result.changes)} resources ({result.seconds:.1f}s)"
     )
     since = datetime.now(UTC) - timedelta(seconds=1)
-    files = good + bad
     upload_files(session, outputs["raw_bucket"], files, show_progress=False)
     print(f"3. uploaded {len(files)} files to s3://{outputs['raw_bucket']}/incoming/")
     runs = wait_for_executions(
         session, outputs["state_machine_arn"], count=len(files), since=since, deadline_s=deadline_s
     )
     print("4. executions:")
-    expected_failures = {f"incoming/{p.name}" for p in bad[:1]}
+    expected_failures = {f"incoming/{BAD_PAIR[0]}"}
     ok = True
     for run in runs.sort_values("key").itertuples():
         wanted = "FAILED" if run.key in expected_failures else "SUCCEEDED"
@@ -86,13 +57,13 @@ def run_demo(settings: Settings, deadline_s: float = 300.0) -> bool:
     for mail in mails[:3]:
         print(f"   - {mail.subject}")
     revenue = wr.athena.read_sql_query(
-        revenue_sql(contract),
+        athena_sql("revenue_by_partition", outputs),
         database=outputs["glue_database"],
         workgroup=outputs["athena_workgroup"],
         ctas_approach=False,
         boto3_session=session,
     )
-    print(f"6. revenue by {contract.partition} (Athena, all files loaded so far):")
+    print(f"6. revenue by {contract.partition} (Athena, the curated view: all loads so far):")
     for line in revenue.to_string(index=False).splitlines():
         print("   " + line)
     print(

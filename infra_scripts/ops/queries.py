@@ -13,7 +13,6 @@ The SQL is the stack's business's: its contract comes from the stack outputs
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from pipeline_src.etl.table import curated_view_name
 from pipeline_src.sql import fill, queries
 
 MB = cost.MB
-_STORE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _DONE = ("FINISHED", "FAILED", "ABORTED")
 
 
@@ -65,20 +63,15 @@ def athena_cost_usd(bytes_scanned: int) -> float:
 
 
 def sales_filter(
-    start_date: str | dt.date | None = None,
-    end_date: str | dt.date | None = None,
-    store_id: str | None = None,
+    start_date: str | dt.date | None = None, end_date: str | dt.date | None = None
 ) -> str | None:
-    """A WHERE condition on the sales table (dates inclusive), or None for everything."""
+    """A WHERE condition on the sale dates (inclusive), or None for everything; a business's
+    place (the bookstore's store) is :meth:`infra_scripts.ops.report.Business.place_filter`."""
     parts = []
     if start_date:
         parts.append(f"sale_date >= DATE '{dt.date.fromisoformat(str(start_date))}'")
     if end_date:
         parts.append(f"sale_date <= DATE '{dt.date.fromisoformat(str(end_date))}'")
-    if store_id:
-        if not _STORE_ID.match(store_id):
-            raise ValueError(f"not a store id: {store_id!r}")
-        parts.append(f"store_id = '{store_id}'")
     return " AND ".join(parts) or None
 
 

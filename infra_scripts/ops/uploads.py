@@ -86,12 +86,11 @@ def _file_progress(total: int, show: bool) -> Iterator[Any]:
         handle.update(bar.container)
 
 
-#: The tour's bad files: one rejected whole (a missing column), one loaded in part. The
-#: bookstore's tour uses its extended format's bad quantity; other businesses a mixed file.
-TOUR_BAD_FILES = (
-    ("missing_column.csv", "extended_bad_quantity.jsonl"),
-    ("missing_column.csv", "mixed_good_and_bad.csv"),
-)
+#: Bad files every business's samples have: one rejected whole, one loaded in part.
+BAD_PAIR = ("missing_column.csv", "mixed_good_and_bad.csv")
+#: The tour's bad files, the first pair a business has: the bookstore's tour shows its
+#: extended format's bad quantity instead of the mixed file.
+TOUR_BAD_FILES = (("missing_column.csv", "extended_bad_quantity.jsonl"), BAD_PAIR)
 
 
 def sample_files(
@@ -107,7 +106,12 @@ def sample_files(
         )
     files = sorted((samples / "seed").glob("sales_*"))
     if not files:
-        raise FileNotFoundError(f"no seed files in {samples / 'seed'} for {contract.name}")
+        raise FileNotFoundError(
+            f"no seed files in {samples / 'seed'} for {contract.name}: generate them with "
+            f"`python -m infra_scripts.sampledata seed-files --contract {contract.name}` (its "
+            f"contract in pipeline_src/contracts/ and infra_scripts/sampledata/settings/"
+            f"{contract.name}.json), or upload your own files"
+        )
     files += [samples / "bad" / name for name in bad_files]
     files += sorted((samples / "extended").glob("sales_*"))[: 3 * extended_days]
     return files
